@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# hack/example.sh: build the bundled scikit-learn example's `train` step image and run the
+# step inside it, the way users call the module.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(hack/engine.sh up)"
+cd examples/sklearn
+dagger call -m ../.. validate --config=settings.yaml --source=.
+dagger call -m ../.. build --config=settings.yaml --source=. --step=train \
+	with-exec --args=python,-m,pipeline.train stdout

@@ -1,0 +1,414 @@
+package settings
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Installer defaults, as ZenML sets them; the user's python_package_installer_args go on top.
+var installerDefaults = map[string]map[string]any{
+	"pip": {"no-cache-dir": nil, "default-timeout": int64(60)},
+	"uv":  {"no-cache-dir": nil},
+}
+
+// resolver holds the state of one Resolve: where values came from, and what went wrong.
+type resolver struct {
+	c     *Config
+	step  string // "" (or PipelineSteps) for the pipeline level
+	errs  Errors
+	warns []Warning
+}
+
+// Resolve merges step's settings over the pipeline's (step "" → pipeline level only), applies
+// defaults, expands ${VAR} placeholders and validates the result (without looking at files; see
+// CheckFiles). Resolved.Steps is []string{step}, or nil for "". A step the configuration does not
+// list uses the pipeline-level settings, with a warning in case its name is a typo.
+//
+// The warnings are those found while resolving; load-time warnings are in c.Warnings. On
+// failure the error is an Errors holding every problem found.
+func (c *Config) Resolve(step string, vars Vars) (*Resolved, []Warning, error) {
+	r := &resolver{c: c, step: step}
+	res := r.resolve(vars)
+	if err := r.errs.err(); err != nil {
+		return nil, r.warns, err
+	}
+	return res, r.warns, nil
+}
+
+// stepLevel reports whether the resolver has a step level above the pipeline's.
+func (r *resolver) stepLevel() bool { return r.step != "" && r.step != PipelineSteps }
+
+// prefixes lists where a field of kind ("docker" or "resources") may have been set, most
+// specific first.
+func (r *resolver) prefixes(kind string) []string {
+	pipeline := "settings." + kind
+	if r.c.bare {
+		pipeline = ""
+	}
+	if r.stepLevel() {
+		return []string{"steps." + r.step + ".settings." + kind, pipeline}
+	}
+	return []string{pipeline}
+}
+
+// at locates a field (relative to the docker/resources mapping) as the user wrote it: the level
+// that set the value, and its line. The exact path wins, then the closest enclosing field, then
+// the settings block itself.
+func (r *resolver) at(kind, field string) (string, position) {
+	prefixes := r.prefixes(kind)
+	for _, p := range prefixes {
+		if pos, ok := r.c.pos[joinPath(p, field)]; ok {
+			return joinPath(p, field), pos
+		}
+	}
+	for _, p := range prefixes {
+		for f := parentField(field); f != ""; f = parentField(f) {
+			if pos, ok := r.c.pos[joinPath(p, f)]; ok {
+				return joinPath(p, field), pos
+			}
+		}
+	}
+	for _, p := range prefixes {
+		if pos, ok := r.c.pos[p]; ok && p != "" {
+			return joinPath(p, field), pos
+		}
+	}
+	return joinPath(prefixes[len(prefixes)-1], field), position{}
+}
+
+// parentField strips the last ".key" or "[i]" from a field path.
+func parentField(f string) string {
+	if strings.HasSuffix(f, "]") {
+		if i := strings.LastIndexByte(f, '['); i >= 0 {
+			return f[:i]
+		}
+	}
+	if i := strings.LastIndexByte(f, '.'); i >= 0 {
+		return f[:i]
+	}
+	return ""
+}
+
+func (r *resolver) fail(kind, field, msg, fix string) {
+	path, p := r.at(kind, field)
+	r.errs = append(r.errs, &Error{File: r.c.File, Line: p.line, Column: p.col, Field: path, Message: msg, Fix: fix})
+}
+
+func (r *resolver) warn(kind, field, msg string) {
+	path, p := r.at(kind, field)
+	r.warns = append(r.warns, Warning{File: r.c.File, Line: p.line, Field: path, Message: msg})
+}
+
+// resolve builds the Resolved value, recording problems as it goes.
+func (r *resolver) resolve(vars Vars) *Resolved {
+	pipe := r.c.Pipeline
+	var st StepSettings
+	if r.stepLevel() {
+		s, ok := r.c.Steps[r.step]
+		if !ok && !r.c.bare {
+			msg := "step not listed in the configuration; using the pipeline-level settings"
+			if hint := didYouMean(r.step, r.c.StepNames()); hint != "" {
+				msg += "; " + hint
+			}
+			r.warns = append(r.warns, Warning{File: r.c.File, Field: "steps." + r.step, Message: msg})
+		}
+		st = s
+	}
+	ds := mergeDocker(pipe.Docker, st.Docker)
+	rs := mergeResources(pipe.Resources, st.Resources)
+
+	out := &Resolved{}
+	if r.step != "" {
+		out.Steps = []string{r.step}
+	}
+	r.images(ds, out)
+	r.python(ds, out)
+	r.packages(ds, out)
+	out.Environment = r.environment(ds.Environment, "environment", vars, false)
+	out.RuntimeEnvironment = r.environment(ds.RuntimeEnvironment, "runtime_environment", vars, true)
+	r.code(ds, out)
+	out.Resources = r.resources(rs)
+	if !out.SkipBuild && nothingToBuild(out) {
+		r.fail("docker", "", "nothing to build: the default parent image would be used as is (no Dockerfile, requirements, apt packages, environment, user or code in the image)",
+			"set parent_image (with skip_build: true to use an image as is), add requirements, or set allow_including_files_in_images: true")
+	}
+	return out
+}
+
+// images resolves the base image, Dockerfile and naming fields.
+func (r *resolver) images(ds *DockerSettings, out *Resolved) {
+	out.Dockerfile = r.relPath(ds.Dockerfile, "dockerfile")
+	out.BuildContextRoot = r.relPath(ds.BuildContextRoot, "build_context_root")
+	if ds.ParentImageBuildConfig != nil {
+		out.ParentImageBuildOptions = ds.ParentImageBuildConfig.BuildOptions
+		out.ParentImageDockerignore = r.relPath(ds.ParentImageBuildConfig.Dockerignore, "parent_image_build_config.dockerignore")
+	}
+	if ds.BuildConfig != nil {
+		out.BuildOptions = ds.BuildConfig.BuildOptions
+		out.Dockerignore = r.relPath(ds.BuildConfig.Dockerignore, "build_config.dockerignore")
+	}
+	if out.Dockerfile == "" {
+		if out.BuildContextRoot != "" {
+			r.warn("docker", "build_context_root", "only used with dockerfile; ignored")
+		}
+		if ds.ParentImageBuildConfig != nil {
+			r.warn("docker", "parent_image_build_config", "only used with dockerfile; ignored")
+		}
+	}
+
+	if ds.ParentImage != nil {
+		if msg := checkImageRef(*ds.ParentImage); msg != "" {
+			r.fail("docker", "parent_image", "invalid image reference: "+msg, "write e.g. python:3.11-slim or ghcr.io/org/image:tag")
+		}
+	}
+	switch {
+	case out.Dockerfile != "" && ds.ParentImage != nil:
+		r.warn("docker", "parent_image", "ignored because dockerfile is set (as in ZenML): the Dockerfile's image is the parent")
+	case out.Dockerfile == "" && ds.ParentImage != nil:
+		out.ParentImage = *ds.ParentImage
+	case out.Dockerfile == "":
+		out.ParentImage, out.ParentImageIsDefault = DefaultParentImage, true
+	}
+
+	out.SkipBuild = deref0(ds.SkipBuild, false)
+	out.PreventBuildReuse = deref0(ds.PreventBuildReuse, false)
+	if out.SkipBuild && ds.ParentImage == nil {
+		r.fail("docker", "skip_build", "Docker settings that specify skip_build: true must always contain a parent_image: the parent image is used as is to run the steps",
+			"set parent_image, or remove skip_build")
+	}
+	if out.SkipBuild && out.Dockerfile != "" {
+		r.fail("docker", "skip_build", "skip_build: true uses parent_image as is, so dockerfile would never be built",
+			"remove dockerfile, or remove skip_build")
+	}
+
+	if ds.TargetRepository != nil {
+		repo := *ds.TargetRepository
+		if strings.ContainsAny(repo, ":@") {
+			r.fail("docker", "target_repository", fmt.Sprintf("%q: a repository name cannot hold a tag or digest", repo), "put the tag in image_tag")
+		} else if msg := checkRepository(repo, false); msg != "" {
+			r.fail("docker", "target_repository", msg, "write a repository path such as my-team/train (the registry comes from --registry)")
+		}
+		out.TargetRepository = repo
+	}
+	if ds.ImageTag != nil {
+		if !tagRE.MatchString(*ds.ImageTag) {
+			r.fail("docker", "image_tag", fmt.Sprintf("invalid tag %q", *ds.ImageTag),
+				"a tag is 1-128 letters, digits, _ . -, not starting with . or -")
+		}
+		out.ImageTag = *ds.ImageTag
+	}
+	if ds.User != nil {
+		if !userRE.MatchString(*ds.User) {
+			r.fail("docker", "user", fmt.Sprintf("invalid user %q", *ds.User),
+				"write a user name (lowercase, e.g. app) or a UID, optionally with :group or :GID (e.g. 1000:1000)")
+		}
+		out.User = *ds.User
+	}
+}
+
+// python resolves the installer and its arguments.
+func (r *resolver) python(ds *DockerSettings, out *Resolved) {
+	out.Installer = deref0(ds.PythonPackageInstaller, "uv")
+	args := mergeAnyMaps(installerDefaults[out.Installer], ds.PythonPackageInstallerArgs)
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		field := "python_package_installer_args." + name
+		if !argNameRE.MatchString(name) {
+			r.fail("docker", field, fmt.Sprintf("invalid installer option name %q", name),
+				"write the option without leading dashes (they are added), e.g. extra-index-url")
+			continue
+		}
+		arg := InstallerArg{Name: name}
+		if v := args[name]; v != nil {
+			s := pyStr(v)
+			if !checkToken(s) {
+				r.fail("docker", field, fmt.Sprintf("value %q contains whitespace or control characters", s),
+					"give one plain token per option")
+				continue
+			}
+			arg.Value = &s
+		}
+		out.InstallerArgs = append(out.InstallerArgs, arg)
+	}
+}
+
+// packages resolves everything that installs software.
+func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
+	if le := ds.ReplicateLocalPythonEnvironment; le != nil && le.Enabled {
+		switch {
+		case le.Method != "":
+			out.LocalEnvironment = le.Method
+		case le.Command != nil:
+			out.LocalEnvironment, out.LocalEnvironmentCommand = "command", le.Command
+			r.checkArgv(le.Command, "replicate_local_python_environment")
+		default:
+			out.LocalEnvironment = "pip_freeze"
+		}
+	}
+	out.InstallStackRequirements = deref0(ds.InstallStackRequirements, true)
+	for i, name := range ds.RequiredIntegrations {
+		if !integrationRE.MatchString(name) {
+			r.fail("docker", fmt.Sprintf("required_integrations[%d]", i), fmt.Sprintf("invalid integration name %q", name),
+				"write ZenML's integration name in lowercase, e.g. mlflow or huggingface")
+		}
+	}
+	out.RequiredIntegrations = nilIfEmpty(ds.RequiredIntegrations)
+	out.PyprojectPath = r.relPath(ds.PyprojectPath, "pyproject_path")
+	if ds.PyprojectExportCommand != nil {
+		r.checkArgv(ds.PyprojectExportCommand, "pyproject_export_command")
+		out.PyprojectExportCommand = ds.PyprojectExportCommand
+	}
+	if req := ds.Requirements; req != nil {
+		if req.IsFile {
+			out.RequirementsFile = r.relPath(&req.File, "requirements")
+		} else {
+			for i, s := range req.List {
+				if msg, fix := checkRequirement(s); msg != "" {
+					r.fail("docker", fmt.Sprintf("requirements[%d]", i), msg, fix)
+				}
+			}
+			out.Requirements = nilIfEmpty(req.List)
+		}
+	}
+	for i, p := range ds.AptPackages {
+		if !aptRE.MatchString(p) {
+			r.fail("docker", fmt.Sprintf("apt_packages[%d]", i), fmt.Sprintf("invalid Debian package name %q", p),
+				"write a package name (lowercase, e.g. libgomp1), optionally with =version or :arch; one package per entry")
+		}
+	}
+	out.AptPackages = nilIfEmpty(ds.AptPackages)
+}
+
+// code resolves code inclusion and the local project install.
+func (r *resolver) code(ds *DockerSettings, out *Resolved) {
+	out.AllowIncludingFilesInImages = deref0(ds.AllowIncludingFilesInImages, true)
+	out.AllowDownloadFromCodeRepository = deref0(ds.AllowDownloadFromCodeRepository, true)
+	out.AllowDownloadFromArtifactStore = deref0(ds.AllowDownloadFromArtifactStore, true)
+	if ds.LocalProjectInstallCommand == nil {
+		return
+	}
+	argv, msg := splitCommand(*ds.LocalProjectInstallCommand)
+	if msg != "" {
+		r.fail("docker", "local_project_install_command", "the command "+msg,
+			"write one plain command, e.g. pip install -e .[train]; wrap anything else in a script in your source and call it")
+	}
+	out.LocalProjectInstallCommand = argv
+	if !out.AllowIncludingFilesInImages {
+		r.fail("docker", "local_project_install_command",
+			"files must be included in the image to install a local project, but allow_including_files_in_images is false",
+			"set allow_including_files_in_images: true, or remove local_project_install_command")
+	}
+}
+
+// environment resolves one environment map: names checked, values stringified like Python's
+// str() and ${VAR} placeholders expanded. Keys keep their case (ZenML upper-cases them).
+func (r *resolver) environment(env map[string]any, field string, vars Vars, runtime bool) []EnvVar {
+	names := make([]string, 0, len(env))
+	for k := range env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []EnvVar
+	for _, name := range names {
+		f := field + "." + name
+		if !envNameRE.MatchString(name) {
+			r.fail("docker", f, fmt.Sprintf("invalid environment variable name %q", name),
+				"use letters, digits and _, not starting with a digit")
+			continue
+		}
+		raw := pyStr(env[name])
+		if strings.ContainsRune(raw, 0) {
+			r.fail("docker", f, "value contains a NUL character", "remove it")
+			continue
+		}
+		x := expand(raw, vars, runtime)
+		if x.problem != "" {
+			r.fail("docker", f, x.problem, x.fix)
+			continue
+		}
+		if x.secretName != "" {
+			out = append(out, EnvVar{Name: name, Secret: true, SecretName: x.secretName})
+			continue
+		}
+		out = append(out, EnvVar{Name: name, Value: x.value})
+	}
+	return out
+}
+
+// resources validates resource settings with ZenML's rules.
+func (r *resolver) resources(rs *ResourceSettings) ResolvedResources {
+	var out ResolvedResources
+	if rs.CPUCount != nil {
+		if *rs.CPUCount <= 0 {
+			r.fail("resources", "cpu_count", fmt.Sprintf("must be greater than 0, got %v", *rs.CPUCount), "e.g. cpu_count: 2 or 0.5")
+		}
+		out.CPUCount = *rs.CPUCount
+	}
+	if rs.GPUCount != nil {
+		if *rs.GPUCount < 0 {
+			r.fail("resources", "gpu_count", fmt.Sprintf("must be 0 or more, got %d", *rs.GPUCount), "e.g. gpu_count: 1")
+		}
+		out.GPUCount = *rs.GPUCount
+	}
+	if rs.Memory != nil {
+		if !memoryRE.MatchString(*rs.Memory) {
+			r.fail("resources", "memory", fmt.Sprintf("invalid memory size %q", *rs.Memory),
+				"write a whole number with a unit: KB, KiB, MB, MiB, GB, GiB, TB, TiB, PB or PiB (e.g. 16GB, 512MiB)")
+		}
+		out.Memory = *rs.Memory
+	}
+	return out
+}
+
+// relPath validates an optional source-relative path and returns it cleaned ("" when unset).
+func (r *resolver) relPath(p *string, field string) string {
+	if p == nil {
+		return ""
+	}
+	clean, msg := checkRelPath(*p)
+	if msg != "" {
+		r.fail("docker", field, msg, "give a path relative to the source directory, inside it (remove the key to leave it unset)")
+	}
+	return clean
+}
+
+// checkArgv validates a command given as a list.
+func (r *resolver) checkArgv(argv []string, field string) {
+	if len(argv) == 0 {
+		r.fail("docker", field, "the command is empty", "give the program and its arguments as a list, e.g. [uv, export, --no-hashes]")
+		return
+	}
+	for i, a := range argv {
+		if strings.ContainsRune(a, 0) {
+			r.fail("docker", fmt.Sprintf("%s[%d]", field, i), "contains a NUL character", "remove it")
+		}
+	}
+}
+
+// nothingToBuild reports whether the image would be the default parent image, unchanged.
+func nothingToBuild(r *Resolved) bool {
+	return r.ParentImageIsDefault && r.Dockerfile == "" &&
+		len(r.Requirements) == 0 && r.RequirementsFile == "" && r.LocalEnvironment == "" &&
+		len(r.RequiredIntegrations) == 0 && r.PyprojectPath == "" && len(r.AptPackages) == 0 &&
+		len(r.Environment) == 0 && len(r.RuntimeEnvironment) == 0 && r.User == "" &&
+		!r.AllowIncludingFilesInImages && len(r.LocalProjectInstallCommand) == 0
+}
+
+func deref0[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func nilIfEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
