@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -379,5 +381,27 @@ func TestReportString(t *testing.T) {
 	ok := Check(Input{GPUCount: 0, ParentImage: "python:3.11-slim"}).String()
 	if !strings.HasPrefix(ok, "GPU check: OK (0 error(s), 0 warning(s), 0 info)") || !strings.Contains(ok, "image CUDA:     none found") {
 		t.Errorf("String():\n%s", ok)
+	}
+}
+
+// Every finding code is documented in docs/gpu.md.
+func TestDocsListEveryCode(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "gpu.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{
+		CodeNoCUDARuntime, CodeCUDARuntimeUnverified, CodeFrameworkCPUOnly, CodeFrameworkNotCUDA,
+		CodeFrameworkCUDANewer, CodeFrameworkCUDAOlder, CodeFrameworkCUDAMinor, CodeFrameworkOwnCUDA,
+		CodeDriverTooOld, CodeDriverMinorCompat, CodeDriverUnchecked, CodeDriverUnknown,
+		CodeCUDAVersionUnknown, CodeCUDAClaimedNotFound, CodeMultipleCUDARuntimes, CodeCPUStepCUDAImage,
+		CodeTorchImportFailed, CodeProbeSectionFailed, CodeProbeMissing, CodeProbeNotGPU,
+		CodeNvidiaSMIFailed, CodeNoGPUs, CodeTooFewGPUs, CodeTorchNoCUDA, CodeTorchTooFewDevices,
+		CodeTorchComputeFailed, CodeNoFrameworkCheck,
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(doc), "`"+c+"`") {
+			t.Errorf("docs/gpu.md does not mention %s", c)
+		}
 	}
 }

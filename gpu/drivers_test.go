@@ -1,6 +1,12 @@
 package gpu
 
-import "testing"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestRequiredDriver(t *testing.T) {
 	tests := []struct {
@@ -78,5 +84,22 @@ func TestDriverTableSortedAndConsistent(t *testing.T) {
 		if c, _ := CompareVersions(r.MinorCompat, r.Full); c > 0 {
 			t.Errorf("CUDA %s: floor %s above full %s", r.CUDA, r.MinorCompat, r.Full)
 		}
+	}
+}
+
+// The driver table in docs/gpu.md must match the code's.
+func TestDocsDriverTableMatches(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "gpu.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range DriverTable() {
+		row := fmt.Sprintf("| %s | %s | %s |", r.CUDA, r.Full, r.MinorCompat)
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/gpu.md lacks row %q", row)
+		}
+	}
+	if n := strings.Count(string(doc), "\n| 1"); n != len(fullDriverMin) {
+		t.Errorf("docs/gpu.md has %d table rows starting with CUDA 1x, code has %d", n, len(fullDriverMin))
 	}
 }

@@ -76,6 +76,8 @@ def find_libcudart():
     # packages, LD_LIBRARY_PATH, conda environments (pytorch/pytorch images
     # keep cudart in <prefix>/lib), pip CUDA wheels (nvidia/cuda_runtime/lib),
     # and old torch wheels that vendored a hashed libcudart-<hash>.so.N in torch/lib.
+    # nvidia/cu13/lib is looked at too in case CUDA 13 wheels use a shared
+    # directory; a directory that does not exist costs nothing.
     dirs = []
     dirs.extend(sorted(glob.glob("/usr/local/cuda*/lib64")))
     dirs.extend(sorted(glob.glob("/usr/local/cuda*/targets/*/lib")))

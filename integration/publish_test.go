@@ -1,0 +1,121 @@
+//go:build integration
+
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+func TestPublishThenReuseWithoutBuilding(t *testing.T) {
+	t.Parallel()
+	repo := uniqueName(t)
+	tag := fmt.Sprintf("v%d", time.Now().Unix())
+	dir := project(t, map[string]string{
+		"settings.yaml": fmt.Sprintf(`settings:
+  docker:
+    target_repository: %s
+    image_tag: %s
+    requirements: [six==1.16.0]
+`, repo, tag),
+		"app.py": "print('hi')\n",
+	})
+	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + registry + "/it"}
+	first := mustCall(t, dir, publish...)
+	ref := strings.TrimSpace(first.stdout)
+	if !strings.HasPrefix(ref, registry+"/it/"+repo+":sha256-") || !strings.Contains(ref, "@sha256:") {
+		t.Fatalf("publish printed %q, want %s/it/%s:sha256-<content>@sha256:<digest>", ref, registry, repo)
+	}
+	if !installRan(first.log) {
+		t.Fatalf("the first publish should have built (uv install output expected):\n%s", tail(first.log, 30))
+	}
+
+	img := pull(t, ref)
+	labels := img.config.Config.Labels
+	for _, key := range []string{"io.stepimage.content-digest", "io.stepimage.settings-digest", "org.opencontainers.image.base.digest", "org.opencontainers.image.base.name"} {
+		if labels[key] == "" {
+			t.Errorf("published image lacks label %s (labels: %v)", key, labels)
+		}
+	}
+	if !strings.Contains(ref, labels["io.stepimage.content-digest"][:32]) {
+		t.Errorf("tag of %s does not derive from content digest %s", ref, labels["io.stepimage.content-digest"])
+	}
+	if _, err := remote.Head(mustRef(t, registry+"/it/"+repo+":"+tag), remote.WithTransport(remote.DefaultTransport)); err != nil {
+		t.Errorf("image_tag %s not pushed: %v", tag, err)
+	}
+
+	second := mustCall(t, dir, publish...)
+	if strings.TrimSpace(second.stdout) != ref {
+		t.Fatalf("second publish printed %q, want the reused %q", second.stdout, ref)
+	}
+	if !strings.Contains(second.log, "reusing it, nothing built") || strings.Contains(second.log, "withExec") {
+		t.Fatalf("the second publish must reuse the image without any exec:\n%s", tail(second.log, 40))
+	}
+
+	// A code change is a new image.
+	writeFile(t, dir+"/app.py", "print('changed')\n")
+	third := mustCall(t, dir, publish...)
+	if strings.TrimSpace(third.stdout) == ref {
+		t.Fatal("a code change must produce a new content tag")
+	}
+}
+
+func TestPublishAllBuildsEachDistinctImageOnce(t *testing.T) {
+	t.Parallel()
+	repo := uniqueName(t)
+	dir := project(t, map[string]string{
+		"settings.yaml": fmt.Sprintf(`settings:
+  docker:
+    target_repository: %s
+    requirements: [six==1.16.0]
+steps:
+  load:
+    parameters: {rows: 10}
+  evaluate:
+    settings:
+      docker:
+        runtime_environment: {}
+  train:
+    settings:
+      docker:
+        requirements: [six==1.16.0, idna==3.7]
+`, repo),
+	})
+	out := strings.TrimSpace(mustCall(t, dir, "publish-all", "--config=settings.yaml", "--source=.", "--registry="+registry+"/it").stdout)
+	lines := strings.Split(out, "\n")
+	if len(lines) != 2 {
+		t.Fatalf("publish-all printed %d images, want 2 (train differs; load and evaluate share the pipeline image):\n%s", len(lines), out)
+	}
+	shared, train := lines[0], lines[1]
+	if !strings.Contains(shared, "load") || !strings.Contains(shared, "evaluate") || !strings.Contains(train, "train") {
+		t.Fatalf("unexpected grouping:\n%s", out)
+	}
+	for _, line := range lines {
+		_, rest, _ := strings.Cut(line, " -> ")
+		pull(t, strings.Fields(rest)[0])
+	}
+}
+
+func mustRef(t *testing.T, ref string) name.Reference {
+	t.Helper()
+	parsed, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", ref, err)
+	}
+	return parsed
+}
+
+// pull reads a published image from the registry with go-containerregistry.
+func pull(t *testing.T, ref string) *image {
+	t.Helper()
+	img, err := remote.Image(mustRef(t, ref))
+	if err != nil {
+		t.Fatalf("pulling %s: %v", ref, err)
+	}
+	return inspect(t, img)
+}
