@@ -32,6 +32,10 @@ type Stepimage struct {
 	RegistryUsers []string
 	// +private
 	RegistrySecrets []*dagger.Secret
+	// Aliases of the services, in the order of ServiceValues.
+	ServiceAliases []string
+	// +private
+	ServiceValues []*dagger.Service
 }
 
 // WithEnv gives a value to the ${NAME} placeholders of environment and runtime_environment.
@@ -72,6 +76,19 @@ func (m *Stepimage) WithRegistryAuth(
 	next := *m
 	next.RegistryUsers = append(append([]string{}, m.RegistryUsers...), address+"="+username)
 	next.RegistrySecrets = append(append([]*dagger.Secret{}, m.RegistrySecrets...), secret)
+	return &next
+}
+
+// WithService makes a service reachable from the install steps under an alias, e.g. a private
+// package index started in CI: environment: {PIP_INDEX_URL: http://index:8080/simple}.
+func (m *Stepimage) WithService(
+	// Host name the install steps use.
+	alias string,
+	service *dagger.Service,
+) *Stepimage {
+	next := *m
+	next.ServiceAliases = append(append([]string{}, m.ServiceAliases...), alias)
+	next.ServiceValues = append(append([]*dagger.Service{}, m.ServiceValues...), service)
 	return &next
 }
 
@@ -135,7 +152,11 @@ func (m *Stepimage) prepareResolved(ctx context.Context, cfg *settings.Config, r
 	if err != nil {
 		return nil, err
 	}
-	return layers.Prepare(ctx, p, layers.Inputs{Source: source, LocalEnvironment: localEnvironment, Secrets: secrets})
+	services := map[string]*dagger.Service{}
+	for i, alias := range m.ServiceAliases {
+		services[alias] = m.ServiceValues[i]
+	}
+	return layers.Prepare(ctx, p, layers.Inputs{Source: source, LocalEnvironment: localEnvironment, Secrets: secrets, Services: services})
 }
 
 // Validate checks a settings file and prints a summary: the distinct images, the steps that use

@@ -11,6 +11,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"os/exec"
@@ -120,8 +121,19 @@ func writeFile(t *testing.T, path, contents string) {
 // run builds the image and runs argv in it, returning its stdout.
 func run(t *testing.T, dir string, buildArgs []string, argv ...string) string {
 	t.Helper()
-	args := append(append([]string{}, buildArgs...), "with-exec", "--args="+strings.Join(argv, ","), "stdout")
+	args := append(append([]string{}, buildArgs...), "with-exec", "--args="+csvList(argv), "stdout")
 	return strings.TrimSpace(mustCall(t, dir, args...).stdout)
+}
+
+// csvList encodes a list argument for the dagger CLI, which reads lists as one CSV record.
+func csvList(items []string) string {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.Write(items); err != nil {
+		panic(err)
+	}
+	w.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)

@@ -21,8 +21,10 @@ func TestPublishThenReuseWithoutBuilding(t *testing.T) {
   docker:
     target_repository: %s
     image_tag: %s
+    environment:
+      FRESH: "%d"
     requirements: [six==1.16.0]
-`, repo, tag),
+`, repo, tag, time.Now().UnixNano()),
 		"app.py": "print('hi')\n",
 	})
 	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + registry + "/it"}

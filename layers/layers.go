@@ -29,6 +29,9 @@ type Inputs struct {
 	LocalEnvironment *dagger.File
 	// Secrets holds the caller's secrets by the name the settings use in ${NAME}.
 	Secrets map[string]*dagger.Secret
+	// Services are reachable by their alias from the install steps (e.g. a private package
+	// index running as a Dagger service in CI).
+	Services map[string]*dagger.Service
 }
 
 // Build is a prepared build: its inputs are resolved and digested, and Container composes the
@@ -208,6 +211,15 @@ func (b *Build) buildEnv(layer plan.Layer) func(*dagger.Container) *dagger.Conta
 	}
 }
 
+// bindServices attaches the caller's services before an install. The engine has no way to
+// detach a binding, so later steps see them too; they never reach the image.
+func (b *Build) bindServices(ctr *dagger.Container) *dagger.Container {
+	for _, alias := range sortedKeys(b.inputs.Services) {
+		ctr = ctr.WithServiceBinding(alias, b.inputs.Services[alias])
+	}
+	return ctr
+}
+
 func (b *Build) dropSecrets() func(*dagger.Container) *dagger.Container {
 	return func(ctr *dagger.Container) *dagger.Container {
 		if layer := b.Plan.Find(plan.KindBuildEnv); layer != nil {
@@ -261,6 +273,7 @@ func (b *Build) install(layer plan.Layer, requirements *dagger.File) func(*dagge
 			cacheDir, volume = uvCacheDir, uvCache
 		}
 		return ctr.
+			With(b.bindServices).
 			WithMountedFile(layer.RequirementsFile, requirements).
 			WithMountedCache(cacheDir, dag.CacheVolume(volume)).
 			WithExec(uvTrustStore(plan.WithCacheDir(layer.Command, installer, cacheDir))).
@@ -369,7 +382,7 @@ func relativeTo(dir, file string) (string, error) {
 	return "", fmt.Errorf("%s is outside %s", file, dir)
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

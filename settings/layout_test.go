@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -158,5 +159,25 @@ func TestEmptyAndNullSections(t *testing.T) {
 	r, _ := resolve(t, "settings:\n  docker:\nsteps:\n  train:\n", "train", Vars{})
 	if !r.ParentImageIsDefault || !r.AllowIncludingFilesInImages {
 		t.Errorf("defaults not applied: %+v", r)
+	}
+}
+
+func TestTopLevelDockerLookalike(t *testing.T) {
+	_, err := Load("settings.yaml", []byte("settings: {}\nrequirments: [x]\n"))
+	wantErr(t, err, "settings.yaml:2:1:", "requirments", `DockerSettings field "requirements"`, "settings.docker")
+	// A typo of a key that is both a run-config and a DockerSettings key is only a warning.
+	c := load(t, "settings: {}\nenvironmnt: {A: 1}\n")
+	wantWarning(t, c.Warnings, "environmnt", `did you mean "environment"?`)
+}
+
+// TestMarshalUnionTypes: the union types marshal back to the form they were written in.
+func TestMarshalUnionTypes(t *testing.T) {
+	c := load(t, "requirements: r.txt\nreplicate_local_python_environment: [uv, export]\n")
+	b, err := json.Marshal(c.Pipeline.Docker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"replicate_local_python_environment":["uv","export"],"requirements":"r.txt"}`; string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
 	}
 }

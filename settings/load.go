@@ -235,7 +235,7 @@ func (d *decoder) unknownKey(k *yaml.Node, field, key string, known, critical []
 		return
 	}
 	if topLevel {
-		if s := suggest(key, fieldNames(dockerType)); s != "" {
+		if s := suggest(key, fieldNames(dockerType)); s != "" && !setOf(runConfigKeys)[s] {
 			d.fail(k, field, fmt.Sprintf("unknown key; it looks like the DockerSettings field %q", s),
 				"move it under settings.docker")
 			return

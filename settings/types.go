@@ -1,5 +1,7 @@
 package settings
 
+import "encoding/json"
+
 // DockerSettings mirrors ZenML's DockerSettings as written in a run configuration. Every field is
 // optional: a nil pointer, slice or map means "not set here", so that a step's settings can be
 // merged over the pipeline's without unset values overriding set ones.
@@ -116,3 +118,32 @@ const PipelineSteps = "*"
 
 // position is a 1-based YAML line and column (0 when unknown).
 type position struct{ line, col int }
+
+// MarshalJSON writes requirements in the form they were given (path or list).
+func (r Requirements) MarshalJSON() ([]byte, error) { return json.Marshal(r.value()) }
+
+// MarshalYAML writes requirements in the form they were given (path or list).
+func (r Requirements) MarshalYAML() (any, error) { return r.value(), nil }
+
+func (r Requirements) value() any {
+	if r.IsFile {
+		return r.File
+	}
+	return r.List
+}
+
+// MarshalJSON writes the setting in the form it was given (bool, method or command).
+func (l LocalEnvironment) MarshalJSON() ([]byte, error) { return json.Marshal(l.value()) }
+
+// MarshalYAML writes the setting in the form it was given (bool, method or command).
+func (l LocalEnvironment) MarshalYAML() (any, error) { return l.value(), nil }
+
+func (l LocalEnvironment) value() any {
+	switch {
+	case l.IsBool:
+		return l.Enabled
+	case l.Method != "":
+		return l.Method
+	}
+	return l.Command
+}

@@ -70,8 +70,8 @@ func TestVarErrors(t *testing.T) {
 func TestSplitCommand(t *testing.T) {
 	cases := map[string][]string{
 		`pip install -e .[train]`:           {"pip", "install", "-e", ".[train]"},
-		`pip install "a b" 'c d' e\ f`:       {"pip", "install", "a b", "c d", "e f"},
-		`uv pip install --system -e ".[x]"`:  {"uv", "pip", "install", "--system", "-e", ".[x]"},
+		`pip install "a b" 'c d' e\ f`:      {"pip", "install", "a b", "c d", "e f"},
+		`uv pip install --system -e ".[x]"`: {"uv", "pip", "install", "--system", "-e", ".[x]"},
 		`echo 'single $keeps|all'`:          {"echo", "single $keeps|all"},
 		`echo "esc \" \\ \$"`:               {"echo", `esc " \ $`},
 		`pip install a#b`:                   {"pip", "install", "a#b"},

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/plan"
+)
+
+// BuildDockerfile builds the Dockerfile that `dockerfile` prints, with Dagger's DockerBuild: the
+// image a ZenML user gets from BuildKit for the same settings. It exists to compare the two
+// paths (see the benchmarks); use build for real work.
+func (m *Stepimage) BuildDockerfile(
+	ctx context.Context,
+	// Settings file, YAML or JSON.
+	config *dagger.File,
+	// Source directory: the build context.
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// Step; empty for the pipeline-level settings.
+	// +optional
+	step string,
+	// The stack's requirements, installed when install_stack_requirements is true.
+	// +optional
+	stackRequirements []string,
+) (*dagger.Container, error) {
+	cfg, err := loadConfig(ctx, config)
+	if err != nil {
+		return nil, err
+	}
+	resolved, _, err := cfg.Resolve(step, m.vars())
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resolved.Dockerfile != "":
+		return nil, fmt.Errorf("%s: build-dockerfile compares parent_image settings only; a dockerfile parent is built first by build", cfg.File)
+	case resolved.LocalEnvironment != "" || resolved.PyprojectPath != "":
+		return nil, fmt.Errorf("%s: build-dockerfile needs its inputs in the context: replicate_local_python_environment and pyproject_path are not supported here", cfg.File)
+	}
+	for _, env := range resolved.Environment {
+		if env.Secret {
+			return nil, fmt.Errorf("%s: build-dockerfile does not pass secrets (environment.%s); use build", cfg.File, env.Name)
+		}
+	}
+	if err := cfg.CheckFiles(resolved, existsIn(ctx, source)); err != nil {
+		return nil, err
+	}
+	p, err := plan.Build(resolved, plan.Inputs{StackRequirements: stackRequirements})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	text, files := p.Dockerfile()
+	context := source
+	for name, contents := range files {
+		context = context.WithNewFile(name, contents)
+	}
+	dockerfile := path.Join(plan.GeneratedDir, "Dockerfile")
+	ctr, err := context.WithNewFile(dockerfile, text).
+		DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: dockerfile}).
+		Sync(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("building %s: %w", dockerfile, err)
+	}
+	return ctr, nil
+}
