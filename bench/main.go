@@ -1,0 +1,264 @@
+// Command bench measures building an example image two ways on the same engine: (a) through
+// stepimage's `build` (Dagger layers, cache volumes) and (b) by building the Dockerfile that
+// stepimage renders for the same settings with Dagger's DockerBuild (what a ZenML user gets
+// from BuildKit). Each scenario runs several times; the table reports medians.
+//
+// Times are the engine's own duration of the module function (from `dagger --progress=plain`),
+// so the CLI's start-up and module loading, equal for both paths, are left out.
+//
+// Usage: go run ./bench [-runs 3] [-example examples/sklearn] [-out docs/benchmarks.md]
+// (hack/bench.sh provisions the engine first).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+type path struct {
+	name     string // column title
+	function string // module function
+	span     string // the function's span name in the engine's progress output
+}
+
+var paths = []path{
+	{"stepimage build", "build", "Stepimage.build"},
+	{"Dockerfile (DockerBuild)", "build-dockerfile", "Stepimage.buildDockerfile"},
+}
+
+// scenario changes the example's files before a run; cold runs start from an empty cache.
+type scenario struct {
+	name    string
+	cold    bool
+	prepare func(dir string, run int) error
+}
+
+// New requirements for the "one requirement added" runs: small, distinct, not in the example.
+var addedRequirements = []string{"six==1.16.0", "idna==3.7", "packaging==24.1", "attrs==23.2.0", "tomli==2.0.1", "iniconfig==2.0.0"}
+
+var scenarios = []scenario{
+	{name: "cold (empty cache)", cold: true, prepare: func(string, int) error { return nil }},
+	{name: "no-op rebuild", prepare: func(string, int) error { return nil }},
+	{name: "code-only change", prepare: func(dir string, run int) error {
+		return appendLine(filepath.Join(dir, "pipeline", "train.py"), fmt.Sprintf("# bench edit %d-%d", run, time.Now().UnixNano()))
+	}},
+	{name: "one requirement added", prepare: func(dir string, run int) error {
+		return appendLine(filepath.Join(dir, "requirements.txt"), addedRequirements[run%len(addedRequirements)])
+	}},
+	{name: "runtime variable changed", prepare: func(dir string, run int) error {
+		return replaceInFile(filepath.Join(dir, "settings.yaml"), regexp.MustCompile(`MODEL_NAME: iris-classifier(-bench-\d+)?\n`),
+			fmt.Sprintf("MODEL_NAME: iris-classifier-bench-%d\n", time.Now().UnixNano()))
+	}},
+}
+
+func main() {
+	runs := flag.Int("runs", 3, "repetitions of each scenario")
+	example := flag.String("example", "examples/sklearn", "example directory (its pipeline-level image is built)")
+	out := flag.String("out", "", "also write the markdown report to this file")
+	flag.Parse()
+	root, err := filepath.Abs(".")
+	check(err)
+
+	work, err := os.MkdirTemp("", "stepimage-bench-")
+	check(err)
+	defer os.RemoveAll(work)
+	check(copyDir(filepath.Join(root, *example), work))
+
+	results := map[string]map[string][]time.Duration{}
+	for run := 0; run < *runs; run++ {
+		for _, sc := range scenarios {
+			check(sc.prepare(work, run))
+			for _, p := range paths {
+				if sc.cold {
+					prune()
+				}
+				d := measure(root, work, p)
+				log.Printf("run %d, %-26s %-26s %6.1fs", run+1, sc.name, p.name, d.Seconds())
+				if results[sc.name] == nil {
+					results[sc.name] = map[string][]time.Duration{}
+				}
+				results[sc.name][p.name] = append(results[sc.name][p.name], d)
+			}
+		}
+	}
+
+	var report bytes.Buffer
+	fmt.Fprintf(&report, "Measured %s on %s (%d cores), Dagger engine v0.19.7, %d run(s) per scenario, median seconds of the module function; example: %s (pipeline-level image).\n\n",
+		time.Now().UTC().Format("2006-01-02"), machine(), runtime.NumCPU(), *runs, *example)
+	fmt.Fprintf(&report, "| scenario | (a) %s | (b) %s | (b)/(a) |\n|---|---:|---:|---:|\n", paths[0].name, paths[1].name)
+	for _, sc := range scenarios {
+		a, b := median(results[sc.name][paths[0].name]), median(results[sc.name][paths[1].name])
+		fmt.Fprintf(&report, "| %s | %.1f | %.1f | %.1f× |\n", sc.name, a.Seconds(), b.Seconds(), b.Seconds()/max(a.Seconds(), 0.05))
+	}
+	fmt.Fprintf(&report, "\n| image | size (compressed layers) | layers |\n|---|---:|---:|\n")
+	for _, p := range paths {
+		size, layers := imageSize(root, work, p)
+		fmt.Fprintf(&report, "| %s | %.1f MB | %d |\n", p.name, float64(size)/1e6, layers)
+	}
+	fmt.Fprintf(&report, "\nAll runs (seconds):\n\n")
+	for _, sc := range scenarios {
+		for _, p := range paths {
+			fmt.Fprintf(&report, "- %s, %s: %s\n", sc.name, p.name, seconds(results[sc.name][p.name]))
+		}
+	}
+	os.Stdout.Write(report.Bytes())
+	if *out != "" {
+		check(os.WriteFile(*out, report.Bytes(), 0o644))
+	}
+}
+
+var spanDone = map[string]*regexp.Regexp{}
+
+// measure runs one path and returns the engine's duration of the module function.
+func measure(root, dir string, p path) time.Duration {
+	logText := dagger(dir, "call", "-m", root, p.function, "--config=settings.yaml", "--source=.", "sync")
+	re, ok := spanDone[p.span]
+	if !ok {
+		re = regexp.MustCompile(regexp.QuoteMeta(p.span) + ` DONE \[([0-9hms.]+)\]`)
+		spanDone[p.span] = re
+	}
+	match := re.FindStringSubmatch(logText)
+	if match == nil {
+		log.Fatalf("no %q span in the engine output:\n%s", p.span, tail(logText, 30))
+	}
+	d, err := time.ParseDuration(match[1])
+	check(err)
+	return d
+}
+
+// imageSize exports the path's final image and sums its compressed layers.
+func imageSize(root, dir string, p path) (int64, int) {
+	file := filepath.Join(dir, "bench-image.tar")
+	defer os.Remove(file)
+	dagger(dir, "call", "-m", root, p.function, "--config=settings.yaml", "--source=.", "export", "--path="+file)
+	img, err := tarball.ImageFromPath(file, nil)
+	check(err)
+	layers, err := img.Layers()
+	check(err)
+	var total int64
+	for _, layer := range layers {
+		total += size(layer)
+	}
+	return total, len(layers)
+}
+
+func size(layer v1.Layer) int64 {
+	n, err := layer.Size()
+	check(err)
+	return n
+}
+
+func prune() {
+	dagger(".", "core", "engine", "local-cache", "prune")
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
+// dagger runs the CLI with plain progress and returns its log (ANSI codes removed).
+func dagger(dir string, args ...string) string {
+	cmd := exec.Command("dagger", append([]string{"--progress=plain"}, args...)...)
+	cmd.Dir = dir
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &logs
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("dagger %s: %v\n%s", strings.Join(args, " "), err, tail(ansi.ReplaceAllString(logs.String(), ""), 40))
+	}
+	return ansi.ReplaceAllString(logs.String(), "")
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sorted := append([]time.Duration{}, ds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	if len(sorted)%2 == 1 {
+		return sorted[len(sorted)/2]
+	}
+	return (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+}
+
+func seconds(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.1f", d.Seconds())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func machine() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(data); m != nil {
+			return strings.TrimSpace(string(m[1]))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func appendLine(file, line string) error {
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintln(f, line)
+	return err
+}
+
+func replaceInFile(file string, re *regexp.Regexp, replacement string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if !re.Match(data) {
+		return fmt.Errorf("%s: nothing matches %s", file, re)
+	}
+	return os.WriteFile(file, re.ReplaceAll(data, []byte(replacement)), 0o644)
+}
+
+func copyDir(from, to string) error {
+	return filepath.Walk(from, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		target := filepath.Join(to, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode())
+	})
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
