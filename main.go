@@ -173,7 +173,7 @@ func (m *Stepimage) Validate(
 	if err != nil {
 		return "", err
 	}
-	images, warnings, err := cfg.Images(m.vars())
+	images, warnings, err := cfg.Images(m.inspectionVars())
 	if err != nil {
 		return "", err
 	}
@@ -251,7 +251,7 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 	if err != nil {
 		return nil, err
 	}
-	resolved, _, err := cfg.Resolve(step, m.vars())
+	resolved, _, err := cfg.Resolve(step, m.inspectionVars())
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,14 @@ func (m *Stepimage) vars() settings.Vars {
 	for _, name := range m.SecretNames {
 		vars.Secrets[name] = true
 	}
+	return vars
+}
+
+// inspectionVars are the vars for functions that only look at a file (validate, plan,
+// dockerfile): placeholders whose values come at build time are kept as written.
+func (m *Stepimage) inspectionVars() settings.Vars {
+	vars := m.vars()
+	vars.KeepMissing = true
 	return vars
 }
 

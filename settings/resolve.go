@@ -335,6 +335,9 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 			out = append(out, EnvVar{Name: name, Secret: true, SecretName: x.secretName})
 			continue
 		}
+		for _, missing := range x.missing {
+			r.warn("docker", f, fmt.Sprintf("placeholder ${%s} has no value yet: give it with with-env (or with-secret) when you build", missing))
+		}
 		out = append(out, EnvVar{Name: name, Value: x.value})
 	}
 	return out

@@ -90,6 +90,9 @@ type StepSettings struct {
 type Vars struct {
 	Values  map[string]string // plain values
 	Secrets map[string]bool   // names of values the caller passed as secrets (plaintext never reaches this package)
+	// KeepMissing keeps a placeholder without a value as written, with a warning, instead of
+	// failing: for validate and plan, which inspect a file whose values come at build time.
+	KeepMissing bool
 }
 
 // Config is a loaded run configuration.

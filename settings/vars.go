@@ -55,8 +55,9 @@ func pyFloat(f float64) string {
 // expandResult is a value after ${VAR} expansion.
 type expandResult struct {
 	value      string
-	secretName string // set when the whole value is one secret reference
-	problem    string // why the value cannot be expanded ("" when fine)
+	missing    []string // placeholders kept as written (Vars.KeepMissing)
+	secretName string   // set when the whole value is one secret reference
+	problem    string   // why the value cannot be expanded ("" when fine)
 	fix        string
 }
 
@@ -76,6 +77,7 @@ func expand(s string, vars Vars, runtime bool) expandResult {
 		return expandResult{secretName: name}
 	}
 	var b strings.Builder
+	var missing []string
 	for i := 0; i < len(s); {
 		switch {
 		case strings.HasPrefix(s[i:], "$${"):
@@ -96,9 +98,12 @@ func expand(s string, vars Vars, runtime bool) expandResult {
 					fix: fmt.Sprintf("use \"${%s}\" alone as the value and build the combined value in your code", name)}
 			}
 			v, ok := vars.Values[name]
-			if !ok {
+			if !ok && vars.KeepMissing {
+				missing = append(missing, name)
+				v = s[i : i+end+1]
+			} else if !ok {
 				return expandResult{problem: fmt.Sprintf("unable to substitute placeholder ${%s}: no value given for %s", name, name),
-					fix: fmt.Sprintf("pass it with --env %s=VALUE, or --secret %s if it is secret", name, name)}
+					fix: fmt.Sprintf("pass it with with-env --name=%s --value=VALUE, or with-secret --name=%s --value=env://%s if it is secret", name, name, name)}
 			}
 			b.WriteString(v)
 			i += end + 1
@@ -107,7 +112,7 @@ func expand(s string, vars Vars, runtime bool) expandResult {
 			i++
 		}
 	}
-	return expandResult{value: b.String()}
+	return expandResult{value: b.String(), missing: missing}
 }
 
 // wholePlaceholder reports whether s is exactly one ${NAME}.

@@ -44,7 +44,7 @@ func TestVarErrors(t *testing.T) {
 		want []string
 	}{
 		{"missing", "settings:\n  docker:\n    runtime_environment:\n      API_KEY: ${MY_API_KEY}\n",
-			[]string{"settings.yaml:4:7:", "settings.docker.runtime_environment.API_KEY", "MY_API_KEY", "--env MY_API_KEY=VALUE", "--secret"}},
+			[]string{"settings.yaml:4:7:", "settings.docker.runtime_environment.API_KEY", "MY_API_KEY", "with-env --name=MY_API_KEY", "with-secret"}},
 		{"secret in runtime", "settings:\n  docker:\n    runtime_environment: {T: '${HF_TOKEN}'}\n",
 			[]string{"settings.yaml:3:27:", "settings.docker.runtime_environment.T", "baked into the image", "orchestrator's secrets"}},
 		{"secret inside a string", "settings:\n  docker:\n    environment: {T: 'Bearer ${HF_TOKEN}'}\n",
@@ -103,4 +103,20 @@ func TestImageRefs(t *testing.T) {
 			t.Errorf("checkImageRef(%q) accepted", ref)
 		}
 	}
+}
+
+// validate and plan inspect files whose values only come at build time: a placeholder without
+// a value is kept as written and reported, and secrets are still refused where they leak.
+func TestVarsKeepMissing(t *testing.T) {
+	doc := "apt_packages: [git]\nruntime_environment:\n  API_KEY: ${MY_API_KEY}\n  URL: 'https://${HOST}/v1'\n"
+	r, warnings := resolve(t, doc, "", Vars{KeepMissing: true})
+	want := []EnvVar{{Name: "API_KEY", Value: "${MY_API_KEY}"}, {Name: "URL", Value: "https://${HOST}/v1"}}
+	if !reflect.DeepEqual(r.RuntimeEnvironment, want) {
+		t.Errorf("got %#v, want %#v", r.RuntimeEnvironment, want)
+	}
+	wantWarning(t, warnings, "runtime_environment.API_KEY", "${MY_API_KEY} has no value yet")
+	wantWarning(t, warnings, "runtime_environment.URL", "${HOST}")
+
+	_, _, err := load(t, doc).Resolve("", Vars{})
+	wantErr(t, err, "MY_API_KEY", "with-env")
 }
