@@ -195,6 +195,13 @@ func (m *Stepimage) Validate(
 				return "", err
 			}
 		}
+		p, err := plan.Build(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", cfg.File, err)
+		}
+		for _, w := range p.Warnings {
+			fmt.Fprintf(&b, "warning: image %d: %s\n", i+1, w)
+		}
 	}
 	for _, w := range append(cfg.Warnings, warnings...) {
 		fmt.Fprintf(&b, "warning: %s\n", w)
@@ -256,7 +263,7 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 		return nil, err
 	}
 	// The plan shows the layers as if the optional caller inputs were given.
-	p, err := plan.Build(resolved, plan.Inputs{HasLocalEnvironment: true})
+	p, err := plan.Build(resolved, plan.Inputs{HasLocalEnvironment: true, Lenient: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}

@@ -84,6 +84,8 @@ type Layer struct {
 type Plan struct {
 	Settings *settings.Resolved `json:"settings"`
 	Layers   []Layer            `json:"layers"`
+	// Warnings are problems tolerated because Inputs.Lenient was set.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Inputs are the values a plan needs that are not in the settings file.
@@ -96,6 +98,8 @@ type Inputs struct {
 	// AptIndexKey changes when the apt package index should be refreshed (e.g. weekly): an
 	// `apt-get update` layer would otherwise stay cached forever.
 	AptIndexKey string
+	// Lenient plans for inspection (plan, validate): an unknown integration is a warning.
+	Lenient bool
 }
 
 // Build returns the plan of the image described by r.
@@ -114,10 +118,11 @@ func Build(r *settings.Resolved, in Inputs) (*Plan, error) {
 			InvalidatedBy: []string{"environment"}})
 	}
 
-	integrationRequirements, integrationApt, err := resolveIntegrations(r.RequiredIntegrations)
+	integrationRequirements, integrationApt, warnings, err := resolveIntegrations(r.RequiredIntegrations, in.Lenient)
 	if err != nil {
 		return nil, err
 	}
+	p.Warnings = append(p.Warnings, warnings...)
 	if apt := sortedUnique(append(append([]string{}, r.AptPackages...), integrationApt...)); len(apt) > 0 {
 		p.add(Layer{Kind: KindApt, Packages: apt, Command: aptCommand(in.AptIndexKey, apt),
 			Summary:       "apt-get install " + strings.Join(apt, " ") + " (package index refreshed periodically, archives in a cache volume)",

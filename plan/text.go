@@ -19,5 +19,8 @@ func (p *Plan) String() string {
 		}
 		fmt.Fprintf(&b, "    %-24s reruns when: %s\n", "", strings.Join(layer.InvalidatedBy, "; "))
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	return b.String()
 }
