@@ -27,8 +27,11 @@ integration() {
 	local passed failed
 	passed=$(grep -c '^--- PASS' "$log" || true)
 	failed=$(grep -c '^--- FAIL' "$log" || true)
+	echo "== integration: dagger call -m tests all (the Dagger-native test module)"
+	local module_status=0
+	dagger call -m tests all 2>"$log.module" || { module_status=$?; tail -40 "$log.module"; }
 	echo "integration: ${passed} passed, ${failed} failed"
-	[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+	[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$module_status" = 0 ]
 }
 
 case "$what" in

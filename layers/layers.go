@@ -182,11 +182,11 @@ func (b *Build) Container() *dagger.Container {
 			}
 		case plan.KindRuntimeEnv:
 			// After the last exec: changing a runtime value never reruns an install.
-			ctr = ctr.With(b.dropSecrets())
 			for _, env := range layer.Env {
 				ctr = ctr.WithEnvVariable(env.Name, env.Value)
 			}
 		case plan.KindLabels:
+			// Secrets end with the last exec; the labels layer always comes after it.
 			ctr = ctr.With(b.dropSecrets()).With(b.labels(layer))
 		}
 	}
