@@ -77,7 +77,10 @@ func layerOf(argv []string, p *plan.Plan) plan.Kind {
 				return layer.Kind
 			}
 		case plan.KindPyproject:
-			if slices.Contains(argv, layer.RequirementsFile) || has("--output-file="+path.Join(plan.InputsDir, path.Base(layer.RequirementsFile))) || (len(layer.Export) > 0 && slices.Equal(argv[:min(len(argv), len(layer.Export))], layer.Export)) {
+			// The install reads the exported file; the export names the pyproject's directory.
+			if has(layer.RequirementsFile) || slices.ContainsFunc(argv, func(arg string) bool {
+				return strings.Contains(arg, path.Join(plan.InputsDir, "pyproject"))
+			}) {
 				return layer.Kind
 			}
 		case plan.KindLocalEnv, plan.KindStack, plan.KindIntegrations, plan.KindRequirements:

@@ -291,10 +291,14 @@ func (b *Build) pyprojectExport(ctr *dagger.Container, layer plan.Layer) *dagger
 	if b.Plan.Settings.Installer != "uv" {
 		exporter = exporter.With(withPipCache([]string{"python", "-m", "pip", "install", plan.UVRequirement}))
 	}
+	export := layer.Export
+	if len(export) > 0 && export[0] == "uv" {
+		export = uvTrustStore(append(append([]string{}, export...), "--cache-dir="+uvCacheDir))
+	}
 	return exporter.
 		WithMountedDirectory(path.Join(plan.InputsDir, "pyproject"), pyprojectInputs(b.inputs.Source, layer.SourceFile)).
 		WithMountedCache(uvCacheDir, dag.CacheVolume(uvCache)).
-		WithExec(uvTrustStore(append(append([]string{}, layer.Export...), "--cache-dir="+uvCacheDir))).
+		WithExec(export, dagger.ContainerWithExecOpts{RedirectStdout: out}).
 		File(out)
 }
 

@@ -82,12 +82,17 @@ func ContentDigest(r *settings.Resolved, inputs map[string]string) string {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	h := sha256.New()
-	fmt.Fprintf(h, "settings=%s\n", SettingsDigest(r))
+	// JSON pairs, not name=value lines: no name or value can imitate another input.
+	pairs := [][2]string{{"settings", SettingsDigest(r)}}
 	for _, name := range names {
-		fmt.Fprintf(h, "%s=%s\n", name, inputs[name])
+		pairs = append(pairs, [2]string{name, inputs[name]})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	data, err := json.Marshal(pairs)
+	if err != nil {
+		panic(fmt.Sprintf("encoding input digests: %v", err))
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // ContentTag is the registry tag derived from a content digest.

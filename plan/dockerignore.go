@@ -8,6 +8,8 @@ import "strings"
 // and would invalidate the code layer for nothing.
 func DockerignorePatterns(contents string) []string {
 	patterns := []string{".git"}
+	// Windows editors may start the file with a byte order mark; Docker's reader drops it.
+	contents = strings.TrimPrefix(contents, "\ufeff")
 	for _, line := range strings.Split(contents, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {

@@ -69,7 +69,8 @@ type Layer struct {
 	SourceFile string `json:"source_file,omitempty"`
 	// RequirementsFile is the in-image path of the file the install reads (under InputsDir).
 	RequirementsFile string `json:"requirements_file,omitempty"`
-	// Export is the argv that produces RequirementsFile from a pyproject (KindPyproject).
+	// Export is the argv that prints the requirements of a pyproject on stdout (KindPyproject),
+	// as ZenML's pyproject_export_command does; the build writes that output to RequirementsFile.
 	Export []string `json:"export,omitempty"`
 	// Command is the argv the layer runs, as ZenML would (no cache mounts).
 	Command []string `json:"command,omitempty"`
@@ -313,7 +314,6 @@ func aptCommand(indexKey string, packages []string) []string {
 // files, so the caller needs no tools installed.
 func pyprojectExport(r *settings.Resolved) []string {
 	dir := path.Join(InputsDir, "pyproject")
-	out := path.Join(InputsDir, pyprojectFile)
 	if len(r.PyprojectExportCommand) > 0 {
 		argv := make([]string, len(r.PyprojectExportCommand))
 		for i, arg := range r.PyprojectExportCommand {
@@ -321,8 +321,7 @@ func pyprojectExport(r *settings.Resolved) []string {
 		}
 		return argv
 	}
-	return []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project",
-		"--directory=" + dir, "--output-file=" + out}
+	return []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--directory=" + dir}
 }
 
 func dockerfileContext(r *settings.Resolved) string {
