@@ -26,11 +26,7 @@ func (m *Stepimage) BuildDockerfile(
 	// +optional
 	stackRequirements []string,
 ) (*dagger.Container, error) {
-	cfg, err := loadConfig(ctx, config)
-	if err != nil {
-		return nil, err
-	}
-	resolved, _, err := cfg.Resolve(step, m.vars())
+	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return nil, err
 	}

@@ -125,11 +125,7 @@ func (m *Stepimage) Build(
 // prepare loads and resolves the settings, checks the files they name, plans the image and
 // digests its inputs. Nothing is built yet.
 func (m *Stepimage) prepare(ctx context.Context, config *dagger.File, source *dagger.Directory, step string, localEnvironment *dagger.File, stackRequirements []string) (*layers.Build, error) {
-	cfg, err := loadConfig(ctx, config)
-	if err != nil {
-		return nil, err
-	}
-	resolved, _, err := cfg.Resolve(step, m.vars())
+	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return nil, err
 	}
@@ -254,11 +250,7 @@ func (m *Stepimage) Schema() (string, error) {
 }
 
 func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) (*plan.Plan, error) {
-	cfg, err := loadConfig(ctx, config)
-	if err != nil {
-		return nil, err
-	}
-	resolved, _, err := cfg.Resolve(step, m.inspectionVars())
+	cfg, resolved, err := m.resolve(ctx, config, step, m.inspectionVars())
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +260,19 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
 	return p, nil
+}
+
+// resolve loads the settings file and resolves one step ("" for the pipeline level).
+func (m *Stepimage) resolve(ctx context.Context, config *dagger.File, step string, vars settings.Vars) (*settings.Config, *settings.Resolved, error) {
+	cfg, err := loadConfig(ctx, config)
+	if err != nil {
+		return nil, nil, err
+	}
+	resolved, _, err := cfg.Resolve(step, vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, resolved, nil
 }
 
 func loadConfig(ctx context.Context, config *dagger.File) (*settings.Config, error) {

@@ -41,11 +41,7 @@ func (m *Stepimage) Publish(
 	// +optional
 	stackRequirements []string,
 ) (string, error) {
-	cfg, err := loadConfig(ctx, config)
-	if err != nil {
-		return "", err
-	}
-	resolved, _, err := cfg.Resolve(step, m.vars())
+	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return "", err
 	}

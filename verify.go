@@ -42,11 +42,7 @@ func (m *Stepimage) VerifyGpu(
 	// +optional
 	localEnvironment *dagger.File,
 ) (string, error) {
-	cfg, err := loadConfig(ctx, config)
-	if err != nil {
-		return "", err
-	}
-	resolved, _, err := cfg.Resolve(step, m.vars())
+	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return "", err
 	}
