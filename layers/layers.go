@@ -175,7 +175,7 @@ func (b *Build) Container() *dagger.Container {
 			}
 			ctr = ctr.WithDirectory(plan.WorkDir, b.code, dagger.ContainerWithDirectoryOpts{Owner: layer.User})
 		case plan.KindLocalInstall:
-			ctr = ctr.With(localInstall(layer, p.Settings.User))
+			ctr = ctr.With(b.localInstall(layer, p.Settings.User))
 		case plan.KindUser:
 			if !userReady {
 				ctr = ctr.With(ensureUser(layer.User))
@@ -296,6 +296,7 @@ func (b *Build) pyprojectExport(ctr *dagger.Container, layer plan.Layer) *dagger
 		export = uvTrustStore(append(append([]string{}, export...), "--cache-dir="+uvCacheDir))
 	}
 	return exporter.
+		With(b.bindServices).
 		WithMountedDirectory(path.Join(plan.InputsDir, "pyproject"), pyprojectInputs(b.inputs.Source, layer.SourceFile)).
 		WithMountedCache(uvCacheDir, dag.CacheVolume(uvCache)).
 		WithExec(export, dagger.ContainerWithExecOpts{RedirectStdout: out}).
@@ -316,15 +317,22 @@ func uvTrustStore(argv []string) []string {
 	if len(argv) == 0 || argv[0] != "uv" {
 		return argv
 	}
-	return append([]string{"uv", "--native-tls"}, argv[1:]...)
+	return append([]string{"uv", "--system-certs"}, argv[1:]...)
 }
 
-func localInstall(layer plan.Layer, user string) func(*dagger.Container) *dagger.Container {
+// uvSystemCertsEnv is uvTrustStore for commands that may call uv anywhere inside (the user's
+// local install command): set for that exec only, so it stays out of the image config.
+const uvSystemCertsEnv = "UV_SYSTEM_CERTS"
+
+func (b *Build) localInstall(layer plan.Layer, user string) func(*dagger.Container) *dagger.Container {
 	return func(ctr *dagger.Container) *dagger.Container {
 		ctr = ctr.
+			With(b.bindServices).
 			WithMountedCache("/root/.cache/pip", dag.CacheVolume(pipCache)).
 			WithMountedCache("/root/.cache/uv", dag.CacheVolume(uvCache)).
+			WithEnvVariable(uvSystemCertsEnv, "1").
 			WithExec(layer.Command).
+			WithoutEnvVariable(uvSystemCertsEnv).
 			WithoutMount("/root/.cache/pip").
 			WithoutMount("/root/.cache/uv")
 		if user != "" {

@@ -188,41 +188,139 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Tests":
 		switch fnName {
-		case "ContainerEcho":
+		case "BuildSklearn":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var stringArg string
-			if inputArgs["stringArg"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["stringArg"]), &stringArg)
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stringArg", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
 				}
 			}
-			return (*Tests).ContainerEcho(&parent, stringArg), nil
-		case "GrepDir":
+			return (*Tests).BuildSklearn(&parent, ctx, examples)
+		case "PyprojectUv":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var directoryArg *dagger.Directory
-			if inputArgs["directoryArg"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["directoryArg"]), &directoryArg)
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg directoryArg", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
 				}
 			}
-			var pattern string
-			if inputArgs["pattern"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["pattern"]), &pattern)
+			return (*Tests).PyprojectUv(&parent, ctx, examples)
+		case "CustomDockerfile":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg pattern", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
 				}
 			}
-			return (*Tests).GrepDir(&parent, ctx, directoryArg, pattern)
+			return (*Tests).CustomDockerfile(&parent, ctx, examples)
+		case "SkipBuild":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).SkipBuild(&parent, ctx, examples)
+		case "GpuStatic":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).GpuStatic(&parent, ctx, examples)
+		case "All":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			var schema *dagger.File
+			if inputArgs["schema"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["schema"]), &schema)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg schema", err))
+				}
+			}
+			return (*Tests).All(&parent, ctx, examples, schema)
+		case "Inspection":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			var schema *dagger.File
+			if inputArgs["schema"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["schema"]), &schema)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg schema", err))
+				}
+			}
+			return (*Tests).Inspection(&parent, ctx, examples, schema)
+		case "PrivateIndex":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).PrivateIndex(&parent, ctx, examples)
+		case "Publish":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Tests).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -1,37 +1,102 @@
-// A generated module for Tests functions
+// Tests is the Dagger-native test suite of the stepimage module: `dagger call -m tests all`
+// from the repository root.
 //
-// This module has been generated via dagger init and serves as a reference to
-// basic module structure as you get started with Dagger.
-//
-// Two functions have been pre-created. You can modify, delete, or add to them,
-// as needed. They demonstrate usage of arguments and return types using simple
-// echo and grep commands. The functions can be called from the dagger CLI or
-// from one of the SDKs.
-//
-// The first line in this comment block is a short description line and the
-// rest is a long description with more detail on the module's purpose or usage,
-// if appropriate. All modules should have a short description.
-
+// Each exported function is one test: it calls the stepimage module through its generated
+// bindings (dag.Stepimage()), builds the examples under /examples, and asserts from inside
+// the built containers. A test returns a short account of what it checked, or an error that
+// says what was expected and what was found. All runs every test, three at a time, and ends
+// its report with "N passed, M failed".
 package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
 	"dagger/tests/internal/dagger"
 )
 
+// Tests holds no state: every test takes its inputs as arguments.
 type Tests struct{}
 
-// Returns a container that echoes whatever string argument is provided
-func (m *Tests) ContainerEcho(stringArg string) *dagger.Container {
-	return dag.Container().From("alpine:latest").WithExec([]string{"echo", stringArg})
+// concurrency is how many tests All runs at once: enough to overlap the slow builds, few
+// enough not to starve an engine that others share.
+const concurrency = 3
+
+type testCase struct {
+	name string
+	run  func(context.Context) (string, error)
 }
 
-// Returns lines that match a pattern in the files of the provided Directory
-func (m *Tests) GrepDir(ctx context.Context, directoryArg *dagger.Directory, pattern string) (string, error) {
-	return dag.Container().
-		From("alpine:latest").
-		WithMountedDirectory("/mnt", directoryArg).
-		WithWorkdir("/mnt").
-		WithExec([]string{"grep", "-R", pattern, "."}).
-		Stdout(ctx)
+type outcome struct {
+	name     string
+	summary  string
+	err      error
+	duration time.Duration
+}
+
+// All runs every test (three at a time) and prints one line per test, the failures in full,
+// and a last line "N passed, M failed". Fails when any test fails.
+// +cache="never"
+func (m *Tests) All(
+	ctx context.Context,
+	// The examples directory of the repository.
+	// +defaultPath="/examples"
+	examples *dagger.Directory,
+	// The committed JSON Schema of the settings file.
+	// +defaultPath="/schema/stepimage.schema.json"
+	schema *dagger.File,
+) (string, error) {
+	// Slowest first, so that they overlap the quick ones.
+	cases := []testCase{
+		{"BuildSklearn", func(ctx context.Context) (string, error) { return m.BuildSklearn(ctx, examples) }},
+		{"PrivateIndex", func(ctx context.Context) (string, error) { return m.PrivateIndex(ctx, examples) }},
+		{"GpuStatic", func(ctx context.Context) (string, error) { return m.GpuStatic(ctx, examples) }},
+		{"PyprojectUv", func(ctx context.Context) (string, error) { return m.PyprojectUv(ctx, examples) }},
+		{"CustomDockerfile", func(ctx context.Context) (string, error) { return m.CustomDockerfile(ctx, examples) }},
+		{"Publish", func(ctx context.Context) (string, error) { return m.Publish(ctx) }},
+		{"SkipBuild", func(ctx context.Context) (string, error) { return m.SkipBuild(ctx, examples) }},
+		{"Inspection", func(ctx context.Context) (string, error) { return m.Inspection(ctx, examples, schema) }},
+	}
+	outcomes := make([]outcome, len(cases))
+	var g errgroup.Group
+	g.SetLimit(concurrency)
+	var mu sync.Mutex
+	for i, tc := range cases {
+		g.Go(func() error {
+			started := time.Now()
+			summary, err := tc.run(ctx)
+			mu.Lock()
+			outcomes[i] = outcome{name: tc.name, summary: summary, err: err, duration: time.Since(started)}
+			mu.Unlock()
+			return nil // a failed test must not cancel the others
+		})
+	}
+	_ = g.Wait()
+	return report(outcomes)
+}
+
+// report formats the outcomes; the last line is "N passed, M failed".
+func report(outcomes []outcome) (string, error) {
+	var b strings.Builder
+	passed, failed := 0, 0
+	for _, o := range outcomes {
+		if o.err == nil {
+			passed++
+			fmt.Fprintf(&b, "PASS %-17s %6.1fs  %s\n", o.name, o.duration.Seconds(), firstLine(o.summary))
+		} else {
+			failed++
+			fmt.Fprintf(&b, "FAIL %-17s %6.1fs\n%s\n", o.name, o.duration.Seconds(), indent(o.err.Error()))
+		}
+	}
+	fmt.Fprintf(&b, "%d passed, %d failed", passed, failed)
+	if failed > 0 {
+		return "", errors.New(b.String())
+	}
+	return b.String(), nil
 }

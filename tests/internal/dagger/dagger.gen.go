@@ -12366,12 +12366,12 @@ type StepimageDockerfileOpts struct {
 	//
 	// Step; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../main.go:229:2)
+	Step string // stepimage (../../../main.go:232:2)
 }
 
 // Dockerfile prints the Dockerfile ZenML would generate for a step's settings (for inspection
 // and comparison; build uses Dagger layers, not this file).
-func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../main.go:223:1)
+func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../main.go:226:1)
 	assertNotNil("config", config)
 	if r.dockerfile != nil {
 		return *r.dockerfile, nil
@@ -12445,11 +12445,11 @@ type StepimagePlanOpts struct {
 	//
 	// Step; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../main.go:212:2)
+	Step string // stepimage (../../../main.go:215:2)
 }
 
 // Plan prints the ordered layers of a step's image: what each does and what reruns it.
-func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../main.go:206:1)
+func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../main.go:209:1)
 	assertNotNil("config", config)
 	if r.plan != nil {
 		return *r.plan, nil
@@ -12531,21 +12531,21 @@ type StepimagePublishAllOpts struct {
 	//
 	// Source directory.
 	//
-	Source *Directory // stepimage (../../../publish.go:69:2)
+	Source *Directory // stepimage (../../../publish.go:65:2)
 	//
 	// Export of the local Python environment, when replicate_local_python_environment is set.
 	//
-	LocalEnvironment *File // stepimage (../../../publish.go:74:2)
+	LocalEnvironment *File // stepimage (../../../publish.go:70:2)
 	//
 	// The stack's requirements, installed when install_stack_requirements is true.
 	//
-	StackRequirements []string // stepimage (../../../publish.go:77:2)
+	StackRequirements []string // stepimage (../../../publish.go:73:2)
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged
 // settings share one) and pushes it as publish does. Prints one line per image:
 // the steps (* = every step without an override), the reference, and whether it was reused.
-func (r *Stepimage) PublishAll(ctx context.Context, config *File, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:63:1)
+func (r *Stepimage) PublishAll(ctx context.Context, config *File, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:59:1)
 	assertNotNil("config", config)
 	if r.publishAll != nil {
 		return *r.publishAll, nil
@@ -12586,7 +12586,7 @@ func (r *Stepimage) RegistryUsers(ctx context.Context) ([]string, error) { // st
 
 // Schema prints the JSON Schema of the settings file, for editors
 // (# yaml-language-server: $schema=...).
-func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../main.go:241:1)
+func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../main.go:244:1)
 	if r.schema != nil {
 		return *r.schema, nil
 	}
@@ -12623,12 +12623,12 @@ type StepimageValidateOpts struct {
 	//
 	// Source directory, to check the paths the settings name.
 	//
-	Source *Directory // stepimage (../../../main.go:170:2)
+	Source *Directory // stepimage (../../../main.go:166:2)
 }
 
 // Validate checks a settings file and prints a summary: the distinct images, the steps that use
 // each, and warnings. With --source, the files the settings name are checked too.
-func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...StepimageValidateOpts) (string, error) { // stepimage (../../../main.go:164:1)
+func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...StepimageValidateOpts) (string, error) { // stepimage (../../../main.go:160:1)
 	assertNotNil("config", config)
 	if r.validate != nil {
 		return *r.validate, nil
