@@ -23,7 +23,7 @@ integration() {
 	echo "== integration: go test -tags integration ./integration/"
 	local log status=0
 	log=$(mktemp)
-	go test -tags integration -count=1 -v -timeout 50m ./integration/ 2>&1 | tee "$log" || status=$?
+	go test -tags integration -count=1 -v -parallel 4 -timeout 50m ./integration/ 2>&1 | tee "$log" || status=$?
 	local passed failed
 	passed=$(grep -c '^--- PASS' "$log" || true)
 	failed=$(grep -c '^--- FAIL' "$log" || true)

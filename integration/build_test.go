@@ -293,7 +293,7 @@ func TestFailingLayerIsReportedByName(t *testing.T) {
 `,
 	})
 	log := failCall(t, dir, "build", "--config=settings.yaml", "--source=.")
-	for _, want := range []string{`layer "requirements" failed`, "uv --system-certs pip install", "stepimage-no-such-package-anywhere", "fix:"} {
+	for _, want := range []string{`layer "requirements" failed`, "uv pip install --system --system-certs", "stepimage-no-such-package-anywhere", "fix:"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("error output lacks %q:\n%s", want, tail(log, 30))
 		}

@@ -276,7 +276,7 @@ func (b *Build) install(layer plan.Layer, requirements *dagger.File) func(*dagge
 			With(b.bindServices).
 			WithMountedFile(layer.RequirementsFile, requirements).
 			WithMountedCache(cacheDir, dag.CacheVolume(volume)).
-			WithExec(uvTrustStore(plan.WithCacheDir(layer.Command, installer, cacheDir))).
+			WithExec(plan.WithCacheDir(layer.Command, installer, cacheDir)).
 			WithoutMount(cacheDir).
 			WithoutMount(layer.RequirementsFile)
 	}
@@ -293,7 +293,7 @@ func (b *Build) pyprojectExport(ctr *dagger.Container, layer plan.Layer) *dagger
 	}
 	export := layer.Export
 	if len(export) > 0 && export[0] == "uv" {
-		export = uvTrustStore(append(append([]string{}, export...), "--cache-dir="+uvCacheDir))
+		export = append(append([]string{}, export...), "--cache-dir="+uvCacheDir)
 	}
 	return exporter.
 		With(b.bindServices).
@@ -311,17 +311,9 @@ func pyprojectInputs(source *dagger.Directory, pyproject string) *dagger.Directo
 	}).WithTimestamps(0)
 }
 
-// uvTrustStore makes uv trust the system certificate store (as pip does), so builds work
-// behind TLS-intercepting proxies whose CA the engine installs into every container.
-func uvTrustStore(argv []string) []string {
-	if len(argv) == 0 || argv[0] != "uv" {
-		return argv
-	}
-	return append([]string{"uv", "--system-certs"}, argv[1:]...)
-}
-
-// uvSystemCertsEnv is uvTrustStore for commands that may call uv anywhere inside (the user's
-// local install command): set for that exec only, so it stays out of the image config.
+// uvSystemCertsEnv makes uv trust the system certificate store (see plan's installer flags) in
+// commands that may call uv anywhere inside (the user's local install command): set for that
+// exec only, so it stays out of the image config.
 const uvSystemCertsEnv = "UV_SYSTEM_CERTS"
 
 func (b *Build) localInstall(layer plan.Layer, user string) func(*dagger.Container) *dagger.Container {

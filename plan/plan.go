@@ -255,7 +255,9 @@ func InstallCommand(r *settings.Resolved, requirementsFile string) []string {
 
 // installerFlags renders the installer arguments. uv refuses to install outside a virtual
 // environment unless told `--system`; ZenML makes users add it by hand (and they forget), so
-// it is added unless the user chose another target.
+// it is added unless the user chose another target. uv also ignores the system certificate
+// store unless told `--system-certs`, which fails behind TLS-intercepting proxies where pip
+// works: it is always added.
 func installerFlags(r *settings.Resolved) []string {
 	var flags []string
 	hasTarget := false
@@ -272,6 +274,9 @@ func installerFlags(r *settings.Resolved) []string {
 	}
 	if r.Installer == "uv" && !hasTarget {
 		flags = append(flags, "--system")
+	}
+	if r.Installer == "uv" {
+		flags = append(flags, "--system-certs")
 	}
 	return flags
 }
@@ -321,7 +326,7 @@ func pyprojectExport(r *settings.Resolved) []string {
 		}
 		return argv
 	}
-	return []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--directory=" + dir}
+	return []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--system-certs", "--directory=" + dir}
 }
 
 func dockerfileContext(r *settings.Resolved) string {

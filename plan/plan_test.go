@@ -40,7 +40,7 @@ func TestBuildFullPlanLayerContents(t *testing.T) {
 	r := fullResolved()
 	p := mustBuild(t, r, fullInputs())
 	uvInstall := func(file string) []string {
-		return []string{"uv", "pip", "install", "--no-cache-dir", "--system", "-r", file}
+		return []string{"uv", "pip", "install", "--no-cache-dir", "--system", "--system-certs", "-r", file}
 	}
 
 	t.Run("parent", func(t *testing.T) {
@@ -672,19 +672,19 @@ func TestInstallCommand(t *testing.T) {
 			[]string{"python", "-m", "pip", "install", "--extra-index-url=https://u:p@x.example/simple?a=b c", "-r", file}},
 		{"pip target gets no --system", "pip", []settings.InstallerArg{arg("target", "/opt/lib")},
 			[]string{"python", "-m", "pip", "install", "--target=/opt/lib", "-r", file}},
-		{"uv without args gets --system", "uv", nil, []string{"uv", "pip", "install", "--system", "-r", file}},
+		{"uv without args gets --system", "uv", nil, []string{"uv", "pip", "install", "--system", "--system-certs", "-r", file}},
 		{"uv ZenML default", "uv", []settings.InstallerArg{arg("no-cache-dir")},
-			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "-r", file}},
+			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "--system-certs", "-r", file}},
 		{"uv explicit --system not doubled", "uv", []settings.InstallerArg{arg("no-cache-dir"), arg("system")},
-			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "-r", file}},
+			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "--system-certs", "-r", file}},
 		{"uv --python is a target", "uv", []settings.InstallerArg{arg("python", "/opt/venv/bin/python")},
-			[]string{"uv", "pip", "install", "--python=/opt/venv/bin/python", "-r", file}},
+			[]string{"uv", "pip", "install", "--python=/opt/venv/bin/python", "--system-certs", "-r", file}},
 		{"uv --prefix is a target", "uv", []settings.InstallerArg{arg("prefix", "/opt/x")},
-			[]string{"uv", "pip", "install", "--prefix=/opt/x", "-r", file}},
+			[]string{"uv", "pip", "install", "--prefix=/opt/x", "--system-certs", "-r", file}},
 		{"uv --target is a target", "uv", []settings.InstallerArg{arg("target", "/opt/x")},
-			[]string{"uv", "pip", "install", "--target=/opt/x", "-r", file}},
+			[]string{"uv", "pip", "install", "--target=/opt/x", "--system-certs", "-r", file}},
 		{"uv other args keep their order", "uv", []settings.InstallerArg{arg("torch-backend", "cpu"), arg("index-strategy", "unsafe-best-match")},
-			[]string{"uv", "pip", "install", "--torch-backend=cpu", "--index-strategy=unsafe-best-match", "--system", "-r", file}},
+			[]string{"uv", "pip", "install", "--torch-backend=cpu", "--index-strategy=unsafe-best-match", "--system", "--system-certs", "-r", file}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -709,14 +709,14 @@ func TestWithCacheDir(t *testing.T) {
 			[]string{"python", "-m", "pip", "install", "-r", file},
 			[]string{"python", "-m", "pip", "install", "--cache-dir=/cache", "-r", file}},
 		{"uv copies from its cache", "uv",
-			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "-r", file},
-			[]string{"uv", "pip", "install", "--system", "--cache-dir=/cache", "--link-mode=copy", "-r", file}},
+			[]string{"uv", "pip", "install", "--no-cache-dir", "--system", "--system-certs", "-r", file},
+			[]string{"uv", "pip", "install", "--system", "--system-certs", "--cache-dir=/cache", "--link-mode=copy", "-r", file}},
 		{"every --no-cache-dir dropped", "uv",
 			[]string{"uv", "pip", "install", "--no-cache-dir", "--no-cache-dir", "-r", file},
 			[]string{"uv", "pip", "install", "--cache-dir=/cache", "--link-mode=copy", "-r", file}},
 		{"built install commands round-trip", "uv",
 			InstallCommand(&settings.Resolved{Installer: "uv", InstallerArgs: []settings.InstallerArg{{Name: "no-cache-dir"}}}, file),
-			[]string{"uv", "pip", "install", "--system", "--cache-dir=/cache", "--link-mode=copy", "-r", file}},
+			[]string{"uv", "pip", "install", "--system", "--system-certs", "--cache-dir=/cache", "--link-mode=copy", "-r", file}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -811,7 +811,7 @@ func TestPyprojectExport(t *testing.T) {
 		custom []string
 		want   []string
 	}{
-		{"default uv export", nil, []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project",
+		{"default uv export", nil, []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--system-certs",
 			"--directory=/tmp/stepimage/pyproject"}},
 		{"custom with {directory}", []string{"poetry", "export", "--directory={directory}", "--without-hashes", "{directory}/{directory}"},
 			[]string{"poetry", "export", "--directory=/tmp/stepimage/pyproject", "--without-hashes", "/tmp/stepimage/pyproject//tmp/stepimage/pyproject"}},

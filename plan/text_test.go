@@ -29,7 +29,7 @@ func TestStringMentionsEveryLayer(t *testing.T) {
 	}
 	for _, want := range []string{
 		"$ python -m pip install " + UVRequirement,
-		"$ uv pip install --no-cache-dir --system -r /tmp/stepimage/requirements.txt",
+		"$ uv pip install --no-cache-dir --system --system-certs -r /tmp/stepimage/requirements.txt",
 		"$ pip install -e '.[train]'",
 		"reruns when: runtime_environment (no install reruns)",
 		"reruns when: stack requirements passed by the caller; python_package_installer(_args)",
