@@ -1,0 +1,71 @@
+package plan
+
+import (
+	"path"
+	"slices"
+	"strings"
+)
+
+// KindUnknown is what LayerOf returns for a command no layer ran.
+const KindUnknown Kind = "unknown"
+
+// LayerOf finds the layer that ran argv (as the engine reports a failed exec) by a token only
+// that layer's command carries; the build adds cache flags, so whole argvs do not match.
+func (p *Plan) LayerOf(argv []string) Kind {
+	has := func(token string) bool { return slices.Contains(argv, token) }
+	for _, layer := range p.Layers {
+		switch layer.Kind {
+		case KindApt:
+			if has("stepimage-apt") {
+				return layer.Kind
+			}
+		case KindInstaller:
+			if has(UVRequirement) {
+				return layer.Kind
+			}
+		case KindPyproject:
+			// The install reads the exported file; the export names the pyproject's directory.
+			if has(layer.RequirementsFile) || slices.ContainsFunc(argv, func(arg string) bool {
+				return strings.Contains(arg, path.Join(InputsDir, "pyproject"))
+			}) {
+				return layer.Kind
+			}
+		case KindLocalEnv, KindStack, KindIntegrations, KindRequirements:
+			if has(layer.RequirementsFile) {
+				return layer.Kind
+			}
+		case KindLocalInstall:
+			if slices.Equal(argv, layer.Command) {
+				return layer.Kind
+			}
+		case KindUser, KindCode:
+			// Creating the user, or giving it /app after a local install.
+			if has("stepimage-user") || (len(argv) > 0 && argv[0] == "chown" && argv[len(argv)-1] == WorkDir) {
+				return KindUser
+			}
+		}
+	}
+	return KindUnknown
+}
+
+// FailureHint is the fix for a known failure of a layer, or "".
+func FailureHint(kind Kind, exitCode int, stderr string) string {
+	lower := strings.ToLower(stderr)
+	switch {
+	case exitCode == 127 && (kind == KindInstaller || strings.Contains(lower, "python")):
+		return "the parent image has no Python (or no pip): use a parent image with Python 3 and pip, e.g. python:3.11-slim, or add python3 and python3-pip to apt_packages"
+	case strings.Contains(lower, "no virtual environment found"):
+		return "uv found no virtual environment: set python_package_installer_args: {system: null}, or activate a venv in the parent image"
+	case kind == KindApt && strings.Contains(lower, "unable to locate package"):
+		return "an apt package does not exist for this parent image's distribution: check apt_packages"
+	case kind == KindApt && strings.Contains(lower, "apt-get: not found"):
+		return "the parent image has no apt-get (not Debian/Ubuntu based): remove apt_packages or pick a Debian-based parent"
+	case strings.Contains(lower, "no matching distribution") || strings.Contains(lower, "no solution found") || strings.Contains(lower, "because there is no version"):
+		return "a requirement cannot be satisfied: check its name and version bounds, and PIP_INDEX_URL/UV_INDEX in environment for private indexes"
+	case strings.Contains(lower, "401") || strings.Contains(lower, "403") || strings.Contains(lower, "unauthorized"):
+		return "the package index refused the credentials: pass them as a secret (with-secret --name=NAME --value=env://VAR) referenced as \"${NAME}\" in environment"
+	case kind == KindLocalInstall:
+		return "local_project_install_command failed in /app: run it locally in a clean checkout to reproduce"
+	}
+	return ""
+}

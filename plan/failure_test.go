@@ -1,0 +1,74 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLayerOfFindsTheLayerThatRanACommand(t *testing.T) {
+	r := minimalResolved()
+	r.Installer = "uv"
+	r.LocalEnvironment = "pip_freeze"
+	r.AllowIncludingFilesInImages = true
+	r.AptPackages = []string{"git"}
+	r.Requirements = []string{"six"}
+	r.RequiredIntegrations = []string{"sklearn"}
+	r.PyprojectPath = "pyproject.toml"
+	r.LocalProjectInstallCommand = []string{"pip", "install", "-e", "."}
+	r.User = "trainer"
+	p := mustBuild(t, r, Inputs{HasLocalEnvironment: true})
+	requirements := p.Find(KindRequirements)
+	cacheFlagged := WithCacheDir(requirements.Command, r.Installer, "/cache")
+	tests := []struct {
+		name string
+		argv []string
+		want Kind
+	}{
+		{"apt", p.Find(KindApt).Command, KindApt},
+		{"installer with a cache flag", append(append([]string{}, p.Find(KindInstaller).Command...), "--cache-dir=/c"), KindInstaller},
+		{"requirements with cache flags", cacheFlagged, KindRequirements},
+		{"integrations", p.Find(KindIntegrations).Command, KindIntegrations},
+		{"local environment", p.Find(KindLocalEnv).Command, KindLocalEnv},
+		{"pyproject export", append(append([]string{}, p.Find(KindPyproject).Export...), "--cache-dir=/c"), KindPyproject},
+		{"pyproject install", p.Find(KindPyproject).Command, KindPyproject},
+		{"local install", []string{"pip", "install", "-e", "."}, KindLocalInstall},
+		{"user creation", []string{"sh", "-c", "script", "stepimage-user", "trainer"}, KindUser},
+		{"chown after local install", []string{"chown", "-R", "trainer", WorkDir}, KindUser},
+		{"someone else's command", []string{"python", "-c", "print(1)"}, KindUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := p.LayerOf(tc.argv); got != tc.want {
+				t.Errorf("LayerOf(%q) = %q, want %q", tc.argv, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFailureHint(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     Kind
+		exitCode int
+		stderr   string
+		want     string // a fragment of the hint; "" for no hint
+	}{
+		{"no python in the parent", KindInstaller, 127, "sh: 1: python: not found", "no Python"},
+		{"uv without a venv", KindRequirements, 2, "error: No virtual environment found; run `uv venv`", "python_package_installer_args: {system: null}"},
+		{"unknown apt package", KindApt, 100, "E: Unable to locate package libfoo", "check apt_packages"},
+		{"no apt-get", KindApt, 127, "sh: apt-get: not found", "not Debian/Ubuntu"},
+		{"unsatisfiable requirement (uv)", KindRequirements, 1, "× No solution found when resolving dependencies", "cannot be satisfied"},
+		{"unsatisfiable requirement (pip)", KindRequirements, 1, "ERROR: No matching distribution found for foo==9", "cannot be satisfied"},
+		{"credentials refused", KindRequirements, 1, "HTTP status code: 401 Unauthorized", "with-secret"},
+		{"local install", KindLocalInstall, 1, "error: invalid command 'bdist_wheel'", "local_project_install_command"},
+		{"nothing known", KindRequirements, 1, "Segmentation fault", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := FailureHint(tc.kind, tc.exitCode, tc.stderr)
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("FailureHint = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}
