@@ -4,6 +4,7 @@
 #   hack/engine.sh [up]    reuse a reachable engine, else provision and start the offline one
 #   hack/engine.sh env     print the exports that point clients at the engine (eval "$(...)")
 #   hack/engine.sh stop    stop the offline engine and registry this script started
+#   hack/engine.sh reset   restart the offline engine with an empty cache (cold benchmarks)
 #
 # Order of preference:
 #   1. _EXPERIMENTAL_DAGGER_RUNNER_HOST already set and answering (a remote or CI-provided engine);
@@ -339,5 +340,14 @@ case "${1:-up}" in
 up) up && print_env ;;
 env) print_env ;;
 stop) stop_offline ;;
-*) die "usage: $0 [up|env|stop]" ;;
+reset)
+	# Cache volumes and the function cache are not all "releasable" to a prune: only an empty
+	# state directory makes a build truly cold.
+	[ -S "$SOCK" ] || die "no offline engine to reset"
+	stop_engine_only
+	rm -rf "$PREFIX/state"
+	mkdir -p "$PREFIX/state"
+	up >/dev/null && print_env
+	;;
+*) die "usage: $0 [up|env|stop|reset]" ;;
 esac
