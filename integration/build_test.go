@@ -337,3 +337,28 @@ func TestInspectionFunctions(t *testing.T) {
 		t.Errorf("schema: %.300s", schema)
 	}
 }
+
+// With allow_including_files_in_images: false the code stays out, and the labels tell the
+// runner where it may download it from.
+func TestCodeNotIncludedIsLabelled(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"settings.yaml": `settings:
+  docker:
+    allow_including_files_in_images: false
+    allow_download_from_artifact_store: false
+    requirements: [six==1.16.0]
+`,
+		"app.py": "print('not in the image')\n",
+	})
+	tarball := filepath.Join(t.TempDir(), "image.tar")
+	mustCall(t, dir, "build", "--config=settings.yaml", "--source=.", "export", "--path="+tarball)
+	img := readTarball(t, tarball)
+	if _, found := img.files["app/app.py"]; found {
+		t.Fatal("app.py is in the image although allow_including_files_in_images is false")
+	}
+	labels := img.config.Config.Labels
+	if labels["io.stepimage.code-included"] != "false" || labels["io.stepimage.code-download"] != "code_repository" {
+		t.Fatalf("labels = %v, want code-included=false and code-download=code_repository", labels)
+	}
+}

@@ -121,3 +121,27 @@ func pull(t *testing.T, ref string) *image {
 	}
 	return inspect(t, img)
 }
+
+func TestFailedBuildPublishesNothing(t *testing.T) {
+	t.Parallel()
+	repo := uniqueName(t)
+	dir := project(t, map[string]string{
+		"settings.yaml": fmt.Sprintf(`settings:
+  docker:
+    target_repository: %s
+    image_tag: latest
+    requirements: [stepimage-no-such-package-anywhere==1.0]
+`, repo),
+	})
+	log := failCall(t, dir, "publish", "--config=settings.yaml", "--source=.", "--registry="+registry+"/it")
+	if !strings.Contains(log, `layer "requirements" failed`) {
+		t.Fatalf("the failing layer must be named:\n%s", tail(log, 30))
+	}
+	repository, err := name.NewRepository(registry+"/it/"+repo, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags, err := remote.List(repository); err == nil && len(tags) > 0 {
+		t.Fatalf("a failed build pushed tags %v to %s", tags, repository)
+	}
+}
