@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # hack/bench.sh [-runs N]: build examples/sklearn through `build` and through the rendered
-# Dockerfile on the same engine, for each scenario, and write the table to docs/benchmarks.md.
-# Cold runs prune the engine's cache: do not run it beside other builds you care about.
+# Dockerfile on the same engine, for each scenario; prints the table and writes it to
+# bench/results/latest.md (docs/benchmarks.md holds the recorded one, with its reading).
+# Cold runs empty the engine's cache (the offline engine is restarted on an empty state): do
+# not run it beside other builds you care about.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(hack/engine.sh up)"
-go run ./bench -out docs/benchmarks-latest.md "$@"
+mkdir -p bench/results
+go run ./bench -out bench/results/latest.md "$@"
