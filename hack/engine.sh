@@ -137,7 +137,7 @@ build_binaries() {
 	for cmd in engine:dagger-engine dagger:dagger init:dagger-init dnsname:dnsname codegen:codegen; do
 		out=${cmd#*:}
 		[ -x "$BIN/$out" ] && continue
-		log "go build $out (the engine takes about 3 minutes cold)"
+		[ "$out" = dagger-engine ] && log "go build dagger-engine (about 3 minutes cold)"
 		(cd "$src" && go build -trimpath -ldflags "$ldflags" -o "$BIN/$out.tmp" "./cmd/${cmd%%:*}")
 		mv "$BIN/$out.tmp" "$BIN/$out"
 	done

@@ -13,6 +13,7 @@ unit() {
 	[ -z "$unformatted" ] || { echo "gofmt would change: $unformatted"; exit 1; }
 	go vet ./...
 	go vet -tags integration ./integration/
+	(cd tests && go vet ./...)
 	go test -count=1 ./...
 }
 
