@@ -29,10 +29,23 @@ integration() {
 	passed=$(grep -c '^--- PASS' "$log" || true)
 	failed=$(grep -c '^--- FAIL' "$log" || true)
 	echo "== integration: dagger call -m tests all (the Dagger-native test module)"
-	local module_status=0
-	dagger call -m tests all 2>"$log.module" || { module_status=$?; tail -40 "$log.module"; }
-	echo "integration: ${passed} passed, ${failed} failed"
-	[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$module_status" = 0 ]
+	local module_status=0 module_out
+	module_out=$(mktemp)
+	dagger call -m tests all >"$module_out" 2>"$module_out.log" || { module_status=$?; tail -40 "$module_out.log"; }
+	cat "$module_out"
+	echo
+	# The module's report ends with "N passed, M failed": add it to the Go tests' counts.
+	local summary module_passed=0 module_failed=0
+	summary=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$module_out" "$module_out.log" | tail -1 | cut -d: -f2-)
+	if [ -n "$summary" ]; then
+		module_passed=$(echo "$summary" | awk '{print $1}')
+		module_failed=$(echo "$summary" | awk '{print $3}')
+	elif [ "$module_status" != 0 ]; then
+		module_failed=1
+	fi
+	echo "go integration tests: ${passed} passed, ${failed} failed; test module: ${module_passed} passed, ${module_failed} failed"
+	echo "integration: $((passed + module_passed)) passed, $((failed + module_failed)) failed"
+	[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$module_status" = 0 ] && [ "$module_failed" = 0 ]
 }
 
 case "$what" in
