@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(hack/engine.sh up)"
 cd examples/sklearn
-dagger call -m ../.. validate --config=settings.yaml --source=.
-dagger call -m ../.. build --config=settings.yaml --source=. --step=train \
+# --silent: only the results (errors still print). Drop it to watch the layers build.
+echo "== dagger call validate"
+dagger --silent call -m ../.. validate --config=settings.yaml --source=.
+echo "== dagger call build --step=train, then the step inside the image"
+dagger --silent call -m ../.. build --config=settings.yaml --source=. --step=train \
 	with-exec --args=python,-m,pipeline.train stdout
