@@ -11,6 +11,7 @@ import (
 	"dagger/stepimage/internal/dagger"
 	"dagger/stepimage/layers"
 	"dagger/stepimage/plan"
+	"dagger/stepimage/registry"
 	"dagger/stepimage/settings"
 )
 
@@ -119,7 +120,11 @@ func (m *Stepimage) publishResolved(ctx context.Context, cfg *settings.Config, r
 	}
 
 	if !resolved.PreventBuildReuse {
-		if existing, ok := m.lookup(ctx, contentRef); ok {
+		existing, ok, err := m.lookup(ctx, contentRef)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			fmt.Fprintf(os.Stderr, "stepimage: %s exists: reusing it, nothing built\n", existing)
 			// Point the custom tag at the reused image: a copy, no build.
 			for _, ref := range extraRefs {
@@ -149,15 +154,39 @@ func (m *Stepimage) publishResolved(ctx context.Context, cfg *settings.Config, r
 	return &published{ref: pushed}, nil
 }
 
-// lookup asks the registry, through the engine, whether ref exists. The engine rather than an
-// HTTP client in this function: a module runs sandboxed, and a registry on the caller's
-// loopback (a local or CI registry) is reachable only from the engine's network.
-func (m *Stepimage) lookup(ctx context.Context, ref string) (string, bool) {
+// lookup asks the registry whether ref exists, with go-containerregistry. A module runs
+// sandboxed, so a registry on the caller's loopback (a local or CI registry) is reachable from
+// the engine only: for those, the engine resolves the reference instead.
+func (m *Stepimage) lookup(ctx context.Context, ref string) (string, bool, error) {
+	if registry.ReachableFromSandbox(ref) {
+		credentials, err := m.registryCredentials(ctx)
+		if err != nil {
+			return "", false, err
+		}
+		return registry.Lookup(ctx, ref, credentials)
+	}
 	pinned, err := m.withRegistryAuth(dag.Container()).From(ref).ImageRef(ctx)
 	if err != nil {
-		return "", false
+		// The engine does not tell a missing image from other failures; the push that follows
+		// reports a registry that cannot be reached.
+		return "", false, nil
 	}
-	return pinned, true
+	return pinned, true, nil
+}
+
+// registryCredentials reads the registry secrets for go-containerregistry. The plaintext stays in
+// this process's memory: it is never logged or written anywhere.
+func (m *Stepimage) registryCredentials(ctx context.Context) ([]registry.Credentials, error) {
+	var credentials []registry.Credentials
+	for i, entry := range m.RegistryUsers {
+		host, user, _ := strings.Cut(entry, "=")
+		password, err := m.RegistrySecrets[i].Plaintext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the registry secret for %s: %w", host, err)
+		}
+		credentials = append(credentials, registry.Credentials{Host: host, Username: user, Password: password})
+	}
+	return credentials, nil
 }
 
 func (m *Stepimage) withRegistryAuth(ctr *dagger.Container) *dagger.Container {
