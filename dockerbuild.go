@@ -26,7 +26,7 @@ func (m *Stepimage) BuildDockerfile(
 	// +optional
 	stackRequirements []string,
 ) (*dagger.Container, error) {
-	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
+	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return nil, err
 	}

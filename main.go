@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -125,7 +126,7 @@ func (m *Stepimage) Build(
 // prepare loads and resolves the settings, checks the files they name, plans the image and
 // digests its inputs. Nothing is built yet.
 func (m *Stepimage) prepare(ctx context.Context, config *dagger.File, source *dagger.Directory, step string, localEnvironment *dagger.File, stackRequirements []string) (*layers.Build, error) {
-	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
+	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +251,7 @@ func (m *Stepimage) Schema() (string, error) {
 }
 
 func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) (*plan.Plan, error) {
-	cfg, resolved, err := m.resolve(ctx, config, step, m.inspectionVars())
+	cfg, resolved, warnings, err := m.resolve(ctx, config, step, m.inspectionVars())
 	if err != nil {
 		return nil, err
 	}
@@ -259,20 +260,29 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
+	for _, w := range warnings {
+		p.Warnings = append(p.Warnings, w.String())
+	}
 	return p, nil
 }
 
-// resolve loads the settings file and resolves one step ("" for the pipeline level).
-func (m *Stepimage) resolve(ctx context.Context, config *dagger.File, step string, vars settings.Vars) (*settings.Config, *settings.Resolved, error) {
+// resolve loads the settings file and resolves one step ("" for the pipeline level). Warnings
+// (deprecated fields, a step the file does not list) are returned and also go to the engine's
+// log, where builds show them: the build goes on.
+func (m *Stepimage) resolve(ctx context.Context, config *dagger.File, step string, vars settings.Vars) (*settings.Config, *settings.Resolved, []settings.Warning, error) {
 	cfg, err := loadConfig(ctx, config)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	resolved, _, err := cfg.Resolve(step, vars)
+	resolved, warnings, err := cfg.Resolve(step, vars)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return cfg, resolved, nil
+	warnings = append(append([]settings.Warning{}, cfg.Warnings...), warnings...)
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "stepimage: warning: %s\n", w)
+	}
+	return cfg, resolved, warnings, nil
 }
 
 func loadConfig(ctx context.Context, config *dagger.File) (*settings.Config, error) {

@@ -42,7 +42,7 @@ func (m *Stepimage) Publish(
 	// +optional
 	stackRequirements []string,
 ) (string, error) {
-	cfg, resolved, err := m.resolve(ctx, config, step, m.vars())
+	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return "", err
 	}
