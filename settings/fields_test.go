@@ -33,6 +33,8 @@ func TestFields(t *testing.T) {
 		{"replicate poetry_export", "replicate_local_python_environment: poetry_export\n", func(r *Resolved) any { return r.LocalEnvironment }, "poetry_export"},
 		{"replicate command", "replicate_local_python_environment: [uv, pip, freeze]\n", func(r *Resolved) any { return []any{r.LocalEnvironment, r.LocalEnvironmentCommand} }, []any{"command", []string{"uv", "pip", "freeze"}}},
 		{"requirements list", "requirements: [pandas>=2, 'torch==2.2.0']\n", func(r *Resolved) any { return r.Requirements }, []string{"pandas>=2", "torch==2.2.0"}},
+		{"requirements with requirements-file options", "requirements: ['--extra-index-url https://download.pytorch.org/whl/cpu', '--pre', torch]\n", func(r *Resolved) any { return r.Requirements },
+			[]string{"--extra-index-url https://download.pytorch.org/whl/cpu", "--pre", "torch"}},
 		{"requirements file", "requirements: ./reqs/requirements.txt\n", func(r *Resolved) any { return []any{r.RequirementsFile, r.Requirements} }, []any{"reqs/requirements.txt", []string(nil)}},
 		{"required_integrations", "required_integrations: [mlflow, kubeflow]\n", func(r *Resolved) any { return r.RequiredIntegrations }, []string{"mlflow", "kubeflow"}},
 		{"install_stack_requirements default", "apt_packages: [git]\n", func(r *Resolved) any { return r.InstallStackRequirements }, true},

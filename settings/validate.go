@@ -74,16 +74,32 @@ var (
 	memoryRE      = regexp.MustCompile(`^[0-9]+(KB|KiB|MB|MiB|GB|GiB|TB|TiB|PB|PiB)$`)
 )
 
+// requirementFileOptions are the options pip and uv read from a requirements file and that
+// need nothing else in the build: index and wheel locations and binary preferences. ZenML
+// writes list entries into such a file, so real configurations use them
+// (e.g. "--extra-index-url https://download.pytorch.org/whl/cpu"). They never reach a shell.
+var requirementFileOptions = []string{
+	"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
+	"--pre", "--prefer-binary", "--only-binary", "--no-binary",
+}
+
 // checkRequirement rejects what would change the meaning of a generated requirements file.
 func checkRequirement(r string) (msg, fix string) {
+	trimmed := strings.TrimSpace(r)
 	switch {
-	case strings.TrimSpace(r) == "":
+	case trimmed == "":
 		return "empty requirement", "remove the empty entry"
 	case strings.ContainsAny(r, "\n\r\x00"):
 		return "a requirement must be one line", "split it into separate list entries"
-	case strings.HasPrefix(strings.TrimSpace(r), "-"):
-		return fmt.Sprintf("%q is an installer option, not a requirement", r),
-			"put installer options in python_package_installer_args (e.g. extra-index-url: https://...)"
+	case strings.HasPrefix(trimmed, "-"):
+		option, _, _ := strings.Cut(strings.Fields(trimmed)[0], "=")
+		for _, allowed := range requirementFileOptions {
+			if option == allowed {
+				return "", ""
+			}
+		}
+		return fmt.Sprintf("%q is an installer option that a requirements layer cannot honour (only %s are)", r, strings.Join(requirementFileOptions, ", ")),
+			"install local projects with local_project_install_command, and put other installer options in python_package_installer_args"
 	}
 	return "", ""
 }
