@@ -7,8 +7,6 @@ import (
 	"testing"
 )
 
-func strp(s string) *string { return &s }
-
 // findingSet renders findings as "severity:code" for compact assertions.
 func findingSet(r Report) map[string]bool {
 	m := map[string]bool{}

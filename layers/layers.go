@@ -46,6 +46,7 @@ type Build struct {
 	inputs       Inputs
 	base         *dagger.Container
 	code         *dagger.Directory
+	pyproject    *dagger.Directory // the pyproject and its lock files, digested in Prepare
 	requirements map[plan.Kind]*dagger.File
 }
 
@@ -71,8 +72,8 @@ func Prepare(ctx context.Context, p *plan.Plan, in Inputs) (*Build, error) {
 				err = digestFile(ctx, "requirements:"+layer.SourceFile, file, digests)
 			}
 		case plan.KindPyproject:
-			dir := pyprojectInputs(in.Source, layer.SourceFile)
-			digests["pyproject:"+layer.SourceFile], err = dir.Digest(ctx)
+			b.pyproject = pyprojectInputs(in.Source, layer.SourceFile)
+			digests["pyproject:"+layer.SourceFile], err = b.pyproject.Digest(ctx)
 		case plan.KindCode:
 			err = b.prepareCode(ctx, layer, digests)
 		case plan.KindStack:
@@ -297,7 +298,7 @@ func (b *Build) pyprojectExport(ctr *dagger.Container, layer plan.Layer) *dagger
 	}
 	return exporter.
 		With(b.bindServices).
-		WithMountedDirectory(path.Join(plan.InputsDir, "pyproject"), pyprojectInputs(b.inputs.Source, layer.SourceFile)).
+		WithMountedDirectory(path.Join(plan.InputsDir, "pyproject"), b.pyproject).
 		WithMountedCache(uvCacheDir, dag.CacheVolume(uvCache)).
 		WithExec(export, dagger.ContainerWithExecOpts{RedirectStdout: out}).
 		File(out)

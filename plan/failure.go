@@ -2,6 +2,7 @@ package plan
 
 import (
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -48,6 +49,9 @@ func (p *Plan) LayerOf(argv []string) Kind {
 	return KindUnknown
 }
 
+// refusedCredentials matches HTTP 401/403 answers, not any "401" in a version or a hash.
+var refusedCredentials = regexp.MustCompile(`\b(401|403)\b|unauthorized|forbidden`)
+
 // FailureHint is the fix for a known failure of a layer, or "".
 func FailureHint(kind Kind, exitCode int, stderr string) string {
 	lower := strings.ToLower(stderr)
@@ -62,7 +66,7 @@ func FailureHint(kind Kind, exitCode int, stderr string) string {
 		return "the parent image has no apt-get (not Debian/Ubuntu based): remove apt_packages or pick a Debian-based parent"
 	case strings.Contains(lower, "no matching distribution") || strings.Contains(lower, "no solution found") || strings.Contains(lower, "because there is no version"):
 		return "a requirement cannot be satisfied: check its name and version bounds, and PIP_INDEX_URL/UV_INDEX in environment for private indexes"
-	case strings.Contains(lower, "401") || strings.Contains(lower, "403") || strings.Contains(lower, "unauthorized"):
+	case refusedCredentials.MatchString(lower):
 		return "the package index refused the credentials: pass them as a secret (with-secret --name=NAME --value=env://VAR) referenced as \"${NAME}\" in environment"
 	case kind == KindLocalInstall:
 		return "local_project_install_command failed in /app: run it locally in a clean checkout to reproduce"

@@ -60,6 +60,8 @@ func TestFailureHint(t *testing.T) {
 		{"unsatisfiable requirement (uv)", KindRequirements, 1, "× No solution found when resolving dependencies", "cannot be satisfied"},
 		{"unsatisfiable requirement (pip)", KindRequirements, 1, "ERROR: No matching distribution found for foo==9", "cannot be satisfied"},
 		{"credentials refused", KindRequirements, 1, "HTTP status code: 401 Unauthorized", "with-secret"},
+		{"403 from an index", KindRequirements, 1, "error: Failed to fetch: `https://idx/simple/x/` (status 403)", "with-secret"},
+		{"401 inside a hash is not a refusal", KindRequirements, 1, "hash mismatch for x-1.0.tar.gz: sha256:aa4019b", ""},
 		{"local install", KindLocalInstall, 1, "error: invalid command 'bdist_wheel'", "local_project_install_command"},
 		{"nothing known", KindRequirements, 1, "Segmentation fault", ""},
 	}

@@ -47,10 +47,7 @@ var ignoredResourceKeys = []string{
 	"autoscaling_metric", "autoscaling_target", "max_concurrency", "max_replicas", "min_replicas",
 }
 
-var (
-	dockerType    = reflect.TypeOf(DockerSettings{})
-	resourcesType = reflect.TypeOf(ResourceSettings{})
-)
+var dockerType = reflect.TypeOf(DockerSettings{})
 
 // LoadFile reads and loads a run configuration or DockerSettings document.
 func LoadFile(path string) (*Config, error) {
