@@ -326,6 +326,10 @@ func TestInspectionFunctions(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, planOut)
 		}
 	}
+	misspelt := mustCall(t, dir, "plan", "--config=settings.yaml", "--step=trian").stdout
+	if !strings.Contains(misspelt, `steps.trian: step not listed`) || !strings.Contains(misspelt, `did you mean "train"`) {
+		t.Errorf("a step the file does not list must be warned about in the plan:\n%s", misspelt)
+	}
 	dockerfile := mustCall(t, dir, "dockerfile", "--config=settings.yaml", "--step=train").stdout
 	for _, want := range []string{"FROM python:3.11-slim", "WORKDIR /app", "COPY . .", "USER trainer", `ENV MODEL_NAME="iris-classifier-v2"`} {
 		if !strings.Contains(dockerfile, want) {
