@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,9 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"dagger/stepimage/internal/dagger"
-	"dagger/stepimage/layers"
 	"dagger/stepimage/plan"
-	"dagger/stepimage/registry"
+	"dagger/stepimage/published"
 	"dagger/stepimage/settings"
 )
 
@@ -19,60 +19,76 @@ import (
 const defaultRepository = "stepimage"
 
 // Publish builds a step's image and pushes it to REGISTRY/TARGET_REPOSITORY under a tag derived
-// from the content digest (and image_tag when set). When an image with that content tag is
-// already there it is reused without building, unless prevent_build_reuse is set. Nothing is
-// pushed when the build fails. Prints the pushed reference, pinned by digest.
+// from the content digest, and under image_tag too when set. When an image with that content
+// tag is already there it is reused without building, unless prevent_build_reuse is set. The
+// registry is asked before anything is built, and nothing is pushed when the build fails.
+// Prints the pushed reference, pinned by digest.
 // +cache="never"
 func (m *Stepimage) Publish(
 	ctx context.Context,
 	// Settings file, YAML or JSON.
 	config *dagger.File,
-	// Source directory.
-	// +defaultPath="/"
+	// Source directory, e.g. --source=. : copied to /app; relative paths in the settings resolve against it.
 	source *dagger.Directory,
 	// Registry and namespace to push to, e.g. ghcr.io/acme or localhost:5000/team.
 	registry string,
 	// Step; empty for the pipeline-level settings.
 	// +optional
 	step string,
-	// Export of the local Python environment, when replicate_local_python_environment is set.
+	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	// +optional
 	localEnvironment *dagger.File,
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	// +optional
 	stackRequirements []string,
+	// The stack's requirements as a file, one per line.
+	// +optional
+	stackRequirementsFile *dagger.File,
 ) (string, error) {
-	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
+	req := request{config: config, source: source, step: step, localEnvironment: localEnvironment,
+		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
+	pr, err := m.prepare(ctx, req)
 	if err != nil {
 		return "", err
 	}
-	result, err := m.publishResolved(ctx, cfg, resolved, source, registry, localEnvironment, stackRequirements)
+	job, err := m.publishJob(ctx, pr, registry)
 	if err != nil {
 		return "", err
 	}
-	return result.ref, nil
+	if err := job.build(ctx); err != nil {
+		return "", err
+	}
+	if err := m.push(ctx, job); err != nil {
+		return "", err
+	}
+	return job.result, nil
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged
-// settings share one) and pushes it as publish does. Prints one line per image:
-// the steps (* = every step without an override), the reference, and whether it was reused.
+// settings share one) and pushes them as publish does. Every image is built before any is
+// pushed, so a failed build pushes nothing. Prints one line per image: the steps (* = every
+// step without an override), the reference, and whether it was reused.
 // +cache="never"
 func (m *Stepimage) PublishAll(
 	ctx context.Context,
 	// Settings file, YAML or JSON.
 	config *dagger.File,
-	// Source directory.
-	// +defaultPath="/"
+	// Source directory, e.g. --source=. : copied to /app; relative paths in the settings resolve against it.
 	source *dagger.Directory,
-	// Registry and namespace to push to.
+	// Registry and namespace to push to, e.g. ghcr.io/acme or localhost:5000/team.
 	registry string,
-	// Export of the local Python environment, when replicate_local_python_environment is set.
+	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	// +optional
 	localEnvironment *dagger.File,
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	// +optional
 	stackRequirements []string,
+	// The stack's requirements as a file, one per line.
+	// +optional
+	stackRequirementsFile *dagger.File,
 ) (string, error) {
+	req := request{config: config, source: source, localEnvironment: localEnvironment,
+		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
 	cfg, err := loadConfig(ctx, config)
 	if err != nil {
 		return "", err
@@ -81,118 +97,218 @@ func (m *Stepimage) PublishAll(
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
+	var jobs []*publishJob
 	for _, image := range images {
-		result, err := m.publishResolved(ctx, cfg, image.Settings, source, registry, localEnvironment, stackRequirements)
+		job, err := m.prepareImageJob(ctx, req, cfg, image, registry)
 		if err != nil {
 			return "", fmt.Errorf("image of step(s) %s: %w", strings.Join(image.Steps, ", "), err)
 		}
-		status := "built"
-		if result.reused {
-			status = "reused"
+		jobs = append(jobs, job)
+	}
+	for _, job := range jobs {
+		if err := job.build(ctx); err != nil {
+			return "", fmt.Errorf("image of step(s) %s: %w (nothing was pushed)", strings.Join(job.steps, ", "), err)
 		}
-		fmt.Fprintf(&b, "%s -> %s (%s)\n", strings.Join(image.Steps, ","), result.ref, status)
+	}
+	var b strings.Builder
+	var pushed []string
+	for _, job := range jobs {
+		if err := m.push(ctx, job); err != nil {
+			return "", fmt.Errorf("image of step(s) %s: %w\nalready pushed: %s", strings.Join(job.steps, ", "), err, listOrNone(pushed))
+		}
+		if !job.reused {
+			pushed = append(pushed, job.result)
+		}
+		fmt.Fprintf(&b, "%s -> %s (%s)\n", strings.Join(job.steps, ","), job.result, job.status())
 	}
 	return b.String(), nil
 }
 
-type published struct {
-	ref    string
+func (m *Stepimage) prepareImageJob(ctx context.Context, req request, cfg *settings.Config, image settings.Image, registry string) (*publishJob, error) {
+	pr, err := m.prepareResolved(ctx, req, cfg, image.Settings)
+	if err != nil {
+		return nil, err
+	}
+	job, err := m.publishJob(ctx, pr, registry)
+	if err != nil {
+		return nil, err
+	}
+	job.steps = image.Steps
+	return job, nil
+}
+
+// publishJob is one image to publish: where it goes, and either the image found there or the
+// container to push.
+type publishJob struct {
+	prepared   *prepared
+	steps      []string
+	contentRef string
+	extraRefs  []string
+	// reused is true when contentRef already exists (result is then its pinned reference).
 	reused bool
+	ctr    *dagger.Container
+	result string
 }
 
-func (m *Stepimage) publishResolved(ctx context.Context, cfg *settings.Config, resolved *settings.Resolved, source *dagger.Directory, registry string, localEnvironment *dagger.File, stackRequirements []string) (*published, error) {
-	if resolved.SkipBuild {
-		return nil, fmt.Errorf("%s: skip_build is set: the parent image %s is used as it is, there is nothing to publish", cfg.File, resolved.ParentImage)
+func (job *publishJob) status() string {
+	if job.reused {
+		return "reused"
 	}
-	build, err := m.prepareResolved(ctx, cfg, resolved, source, localEnvironment, stackRequirements)
-	if err != nil {
-		return nil, err
-	}
-	repository, err := imageRepository(registry, resolved.TargetRepository)
-	if err != nil {
-		return nil, err
-	}
-	contentRef := repository + ":" + plan.ContentTag(build.ContentDigest)
-	var extraRefs []string
-	if resolved.ImageTag != "" {
-		extraRefs = append(extraRefs, repository+":"+resolved.ImageTag)
-	}
+	return "built"
+}
 
-	if !resolved.PreventBuildReuse {
-		existing, ok, err := m.lookup(ctx, contentRef)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			fmt.Fprintf(os.Stderr, "stepimage: %s exists: reusing it, nothing built\n", existing)
-			// Point the custom tag at the reused image: a copy, no build.
-			for _, ref := range extraRefs {
-				if _, err := m.withRegistryAuth(dag.Container().From(existing)).Publish(ctx, ref); err != nil {
-					return nil, fmt.Errorf("tagging %s as %s: %w", existing, ref, err)
-				}
+// build runs the image's layers unless the image was found in the registry.
+func (job *publishJob) build(ctx context.Context) error {
+	if job.reused {
+		return nil
+	}
+	ctr, err := job.prepared.build(ctx)
+	job.ctr = ctr
+	return err
+}
+
+// publishJob names the image's references and asks the registry for the content tag, before
+// anything is built: an unreachable registry fails here, not after a long build.
+func (m *Stepimage) publishJob(ctx context.Context, pr *prepared, registry string) (*publishJob, error) {
+	r := pr.resolved
+	if r.SkipBuild {
+		return nil, fmt.Errorf("%s: skip_build is set: the parent image %s is used as it is, there is nothing to publish", pr.cfg.File, r.ParentImage)
+	}
+	repository, err := imageRepository(registry, r.TargetRepository)
+	if err != nil {
+		return nil, err
+	}
+	job := &publishJob{prepared: pr, steps: r.Steps, contentRef: repository + ":" + plan.ContentTag(pr.image.ContentDigest)}
+	if r.ImageTag != "" {
+		job.extraRefs = append(job.extraRefs, repository+":"+r.ImageTag)
+	}
+	existing, found, err := m.lookup(ctx, job.contentRef)
+	if err != nil {
+		return nil, err
+	}
+	if found && !r.PreventBuildReuse {
+		fmt.Fprintf(os.Stderr, "stepimage: %s exists: reusing it, nothing built\n", existing)
+		job.reused, job.result = true, existing
+	}
+	return job, nil
+}
+
+// push pushes a built image under its content tag and extra tags, or points the extra tags at
+// the reused image.
+func (m *Stepimage) push(ctx context.Context, job *publishJob) error {
+	if job.reused {
+		for _, ref := range job.extraRefs {
+			if err := m.tag(ctx, job.result, ref); err != nil {
+				return err
 			}
-			return &published{ref: existing, reused: true}, nil
 		}
+		return nil
 	}
-
-	// Sync first: a failed build is reported by layer and nothing is pushed.
-	ctr, err := build.Container().Sync(ctx)
+	ctr := m.withRegistryAuth(job.ctr)
+	pushed, err := ctr.Publish(ctx, job.contentRef)
 	if err != nil {
-		return nil, layers.Explain(err, build.Plan)
+		return fmt.Errorf("pushing %s: %w", job.contentRef, err)
 	}
-	ctr = m.withRegistryAuth(ctr)
-	pushed, err := ctr.Publish(ctx, contentRef)
-	if err != nil {
-		return nil, fmt.Errorf("pushing %s: %w", contentRef, err)
-	}
-	for _, ref := range extraRefs {
+	job.result = pushed
+	for _, ref := range job.extraRefs {
+		// The same container: the same manifest, so the tag's digest is the content tag's.
 		if _, err := ctr.Publish(ctx, ref); err != nil {
-			return nil, fmt.Errorf("pushing %s: %w", ref, err)
+			return fmt.Errorf("pushing %s (%s was pushed): %w", ref, pushed, err)
 		}
 	}
-	return &published{ref: pushed}, nil
+	return nil
 }
 
-// lookup asks the registry whether ref exists, with go-containerregistry. A module runs
-// sandboxed, so a registry on the caller's loopback (a local or CI registry) is reachable from
-// the engine only: for those, the engine resolves the reference instead.
+func listOrNone(refs []string) string {
+	if len(refs) == 0 {
+		return "none"
+	}
+	return strings.Join(refs, ", ")
+}
+
+// lookup asks the registry whether ref exists. A missing image is ("", false, nil); a registry
+// that cannot be reached, refuses the credentials or does not answer in time is an error. A
+// module runs sandboxed, so a registry on the caller's loopback (a local or CI registry) is
+// reachable from the engine only: for those, the engine resolves the reference instead.
 func (m *Stepimage) lookup(ctx context.Context, ref string) (string, bool, error) {
-	if registry.ReachableFromSandbox(ref) {
+	if published.ReachableFromSandbox(ref) {
 		credentials, err := m.registryCredentials(ctx)
 		if err != nil {
 			return "", false, err
 		}
-		return registry.Lookup(ctx, ref, credentials)
+		return published.Lookup(ctx, ref, credentials)
 	}
+	ctx, cancel := context.WithTimeout(ctx, published.Timeout)
+	defer cancel()
 	pinned, err := m.withRegistryAuth(dag.Container()).From(ref).ImageRef(ctx)
-	if err != nil {
-		// The engine does not tell a missing image from other failures; the push that follows
-		// reports a registry that cannot be reached.
+	switch {
+	case err == nil:
+		return pinned, true, nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "", false, fmt.Errorf("looking up %s: the registry did not answer within %s", ref, published.Timeout)
+	case published.MissingMessage(err.Error()):
 		return "", false, nil
+	default:
+		return "", false, fmt.Errorf("looking up %s: %w", ref, err)
 	}
-	return pinned, true, nil
+}
+
+// tag points ref at the reused image pinned, as the same manifest.
+func (m *Stepimage) tag(ctx context.Context, pinned, ref string) error {
+	if published.ReachableFromSandbox(ref) {
+		credentials, err := m.registryCredentials(ctx)
+		if err != nil {
+			return err
+		}
+		return published.Tag(ctx, pinned, ref, credentials)
+	}
+	// Through the engine, a re-push is a new manifest: the annotations, which an image
+	// loaded with From loses, are set again from the labels, which it keeps.
+	current, found, err := m.lookup(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if found && digestOf(current) == digestOf(pinned) {
+		return nil
+	}
+	ctr := m.withRegistryAuth(dag.Container().From(pinned))
+	for _, label := range plan.AnnotatedLabels {
+		value, err := ctr.Label(ctx, label)
+		if err != nil {
+			return fmt.Errorf("reading label %s of %s: %w", label, pinned, err)
+		}
+		if value != "" {
+			ctr = ctr.WithAnnotation(label, value)
+		}
+	}
+	if _, err := ctr.Publish(ctx, ref); err != nil {
+		return fmt.Errorf("tagging %s as %s: %w", pinned, ref, err)
+	}
+	return nil
+}
+
+func digestOf(ref string) string {
+	_, digest, _ := strings.Cut(ref, "@")
+	return digest
 }
 
 // registryCredentials reads the registry secrets for go-containerregistry. The plaintext stays in
 // this process's memory: it is never logged or written anywhere.
-func (m *Stepimage) registryCredentials(ctx context.Context) ([]registry.Credentials, error) {
-	var credentials []registry.Credentials
-	for i, entry := range m.RegistryUsers {
-		host, user, _ := strings.Cut(entry, "=")
-		password, err := m.RegistrySecrets[i].Plaintext(ctx)
+func (m *Stepimage) registryCredentials(ctx context.Context) ([]published.Credentials, error) {
+	var credentials []published.Credentials
+	for _, auth := range m.RegistryAuths {
+		password, err := auth.Secret.Plaintext(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("reading the registry secret for %s: %w", host, err)
+			return nil, fmt.Errorf("reading the registry secret for %s: %w", auth.Address, err)
 		}
-		credentials = append(credentials, registry.Credentials{Host: host, Username: user, Password: password})
+		credentials = append(credentials, published.Credentials{Host: auth.Address, Username: auth.Username, Password: password})
 	}
 	return credentials, nil
 }
 
 func (m *Stepimage) withRegistryAuth(ctr *dagger.Container) *dagger.Container {
-	for i, entry := range m.RegistryUsers {
-		address, user, _ := strings.Cut(entry, "=")
-		ctr = ctr.WithRegistryAuth(address, user, m.RegistrySecrets[i])
+	for _, auth := range m.RegistryAuths {
+		ctr = ctr.WithRegistryAuth(auth.Address, auth.Username, auth.Secret)
 	}
 	return ctr
 }

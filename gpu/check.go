@@ -2,7 +2,9 @@ package gpu
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -308,52 +310,81 @@ func inSitePackages(path string) bool {
 // Check runs the static rules: everything that can be judged without a GPU.
 // See docs/gpu.md for the rules and what each finding means.
 func Check(in Input) Report {
+	c := newChecker(in)
+	c.probeHealth()
+	if in.GPUCount == 0 {
+		c.cpuStep()
+		return c.r
+	}
+	cpuPrimary := c.frameworkBuilds()
+	c.runtimePresent(cpuPrimary)
+	c.probeClaims()
+	c.frameworkCUDA()
+	c.driver()
+	return c.r
+}
+
+// checker holds what the rules share: the input, its analysis, and the report they add to.
+type checker struct {
+	in Input
+	a  analysis
+	r  Report
+}
+
+func newChecker(in Input) *checker {
 	a := analyze(in)
-	r := Report{ImageCUDA: a.imageCUDA, ImageCUDASource: a.imageSource, DriverVersion: a.driver}
-	prim, hasPrim := a.primary()
-	if hasPrim {
-		r.Framework = prim.label()
+	c := &checker{in: in, a: a, r: Report{ImageCUDA: a.imageCUDA, ImageCUDASource: a.imageSource, DriverVersion: a.driver}}
+	if prim, ok := a.primary(); ok {
+		c.r.Framework = prim.label()
 		if prim.Flavor.Kind == flavorCUDA {
-			r.FrameworkCUDA = CUDAMajorMinor(prim.Flavor.CUDA)
+			c.r.FrameworkCUDA = CUDAMajorMinor(prim.Flavor.CUDA)
 		}
 	}
-	add := func(sev Severity, code, fix, format string, args ...any) {
-		r.Findings = append(r.Findings, Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), Fix: fix})
-	}
-	gpuStep := in.GPUCount > 0
+	return c
+}
 
-	if p := in.Probe; p != nil {
-		for _, e := range p.Errors {
-			add(SeverityWarning, CodeProbeSectionFailed, "", "probe section failed: %s", e)
-		}
-		// A torch that is installed but does not import breaks the step whether or
-		// not it uses a GPU.
-		if t := p.Torch; t != nil && t.Installed && !t.Imported {
-			add(SeverityError, CodeTorchImportFailed,
-				"make torch's native libraries loadable: install the torch build for this image's Python and platform, "+
-					"and keep LD_LIBRARY_PATH from shadowing the CUDA libraries torch ships",
-				"torch is installed but does not import: %s", orUnknown(t.Error))
-		}
-	}
+func (c *checker) add(sev Severity, code, fix, format string, args ...any) {
+	c.r.Findings = append(c.r.Findings, Finding{Severity: sev, Code: code, Message: fmt.Sprintf(format, args...), Fix: fix})
+}
 
-	if !gpuStep {
-		// A CUDA runtime costs gigabytes; a CPU step does not need it.
-		if a.imagePresent || anyCUDABuild(a.frameworks) {
-			what := "the image"
-			if a.imageCUDA != "" {
-				what = "the image (CUDA " + a.imageCUDA + ", " + a.imageSource + ")"
-			}
-			add(SeverityInfo, CodeCPUStepCUDAImage,
-				"for CPU-only steps use a slim parent image (python:3.11-slim) and CPU framework builds "+
-					"(torch from https://download.pytorch.org/whl/cpu); keep CUDA images for steps with gpu_count > 0",
-				"step requests no GPU but %s carries CUDA: a heavier image than needed", what)
-		}
-		return r
+// probeHealth reports probe sections that failed, and a torch that does not import: that
+// breaks the step whether or not it uses a GPU.
+func (c *checker) probeHealth() {
+	p := c.in.Probe
+	if p == nil {
+		return
 	}
+	for _, e := range p.Errors {
+		c.add(SeverityWarning, CodeProbeSectionFailed, "", "probe section failed: %s", e)
+	}
+	if t := p.Torch; t != nil && t.Installed && !t.Imported {
+		c.add(SeverityError, CodeTorchImportFailed,
+			"make torch's native libraries loadable: install the torch build for this image's Python and platform, "+
+				"and keep LD_LIBRARY_PATH from shadowing the CUDA libraries torch ships",
+			"torch is installed but does not import: %s", orUnknown(t.Error))
+	}
+}
 
-	// GPU step.
-	cpuPrimary := false
-	for i, f := range a.frameworks {
+// cpuStep notes a CUDA runtime in a CPU step's image: it costs gigabytes for nothing.
+func (c *checker) cpuStep() {
+	a := c.a
+	if !a.imagePresent && !anyCUDABuild(a.frameworks) {
+		return
+	}
+	what := "the image"
+	if a.imageCUDA != "" {
+		what = "the image (CUDA " + a.imageCUDA + ", " + a.imageSource + ")"
+	}
+	c.add(SeverityInfo, CodeCPUStepCUDAImage,
+		"for CPU-only steps use a slim parent image (python:3.11-slim) and CPU framework builds "+
+			"(torch from https://download.pytorch.org/whl/cpu); keep CUDA images for steps with gpu_count > 0",
+		"step requests no GPU but %s carries CUDA: a heavier image than needed", what)
+}
+
+// frameworkBuilds flags frameworks that cannot use NVIDIA GPUs; it reports whether the step's
+// main framework is one of them.
+func (c *checker) frameworkBuilds() (cpuPrimary bool) {
+	for i, f := range c.a.frameworks {
 		sev := SeverityWarning
 		if i == 0 {
 			sev = SeverityError // the step's main framework would silently run on CPU
@@ -361,49 +392,62 @@ func Check(in Input) Report {
 		switch f.Flavor.Kind {
 		case flavorCPU:
 			cpuPrimary = cpuPrimary || i == 0
-			add(sev, CodeFrameworkCPUOnly, cpuFix(f),
+			c.add(sev, CodeFrameworkCPUOnly, cpuFix(f),
 				"%s is a CPU-only build (%s): the step requests %d GPU(s) but %s cannot use them",
-				f.label(), f.Flavor.Source, in.GPUCount, f.Name)
+				f.label(), f.Flavor.Source, c.in.GPUCount, f.Name)
 		case flavorOther:
 			cpuPrimary = cpuPrimary || i == 0
-			add(sev, CodeFrameworkNotCUDA, cpuFix(f),
+			c.add(sev, CodeFrameworkNotCUDA, cpuFix(f),
 				"%s is a %s build (%s): it cannot use NVIDIA GPUs", f.label(), f.Flavor.Other, f.Flavor.Source)
 		}
 	}
+	return cpuPrimary
+}
 
-	if !a.imagePresent && !anyBundled(a.frameworks) && !cpuPrimary {
-		if f, ok := pypiDefaultTorch(a.frameworks); ok && in.Probe == nil {
-			add(SeverityWarning, CodeCUDARuntimeUnverified,
-				"pin the CUDA build (e.g. torch==2.4.0+cu121 with --extra-index-url https://download.pytorch.org/whl/cu121) "+
-					"or run verify-gpu so the probe confirms torch.version.cuda",
-				"the parent image %s has no CUDA runtime; %s from PyPI brings one on Linux x86_64 only (nvidia-* wheels), "+
-					"which cannot be confirmed without running the probe", orUnknown(in.ParentImage), f.label())
-		} else {
-			add(SeverityError, CodeNoCUDARuntime, fixCUDAImage,
-				"the step requests %d GPU(s) but no CUDA runtime was found: not in the image (%s), "+
-					"not in CUDA wheels, not brought by a framework", in.GPUCount, describeImageEvidence(in))
-		}
+// runtimePresent requires a CUDA runtime from the image, a wheel or a framework.
+func (c *checker) runtimePresent(cpuPrimary bool) {
+	a, in := c.a, c.in
+	if a.imagePresent || anyBundled(a.frameworks) || cpuPrimary {
+		return
 	}
+	if f, ok := pypiDefaultTorch(a.frameworks); ok && in.Probe == nil {
+		c.add(SeverityWarning, CodeCUDARuntimeUnverified,
+			"pin the CUDA build (e.g. torch==2.4.0+cu121 with --extra-index-url https://download.pytorch.org/whl/cu121) "+
+				"or run verify-gpu so the probe confirms torch.version.cuda",
+			"the parent image %s has no CUDA runtime; %s from PyPI brings one on Linux x86_64 only (nvidia-* wheels), "+
+				"which cannot be confirmed without running the probe", orUnknown(in.ParentImage), f.label())
+		return
+	}
+	c.add(SeverityError, CodeNoCUDARuntime, fixCUDAImage,
+		"the step requests %d GPU(s) but no CUDA runtime was found: not in the image (%s), "+
+			"not in CUDA wheels, not brought by a framework", in.GPUCount, describeImageEvidence(in))
+}
 
-	// The probe is the ground truth for files: a claim without a libcudart is suspect.
+// probeClaims checks claims against the probe, the ground truth for files: a claim without a
+// libcudart is suspect, and several CUDA majors are worth knowing about.
+func (c *checker) probeClaims() {
+	a, in := c.a, c.in
 	if a.claimedBy != "" && in.Probe != nil && in.Probe.Libcudart != nil &&
 		len(in.Probe.Libcudart.Files) == 0 && !anyBundled(a.frameworks) {
-		add(SeverityWarning, CodeCUDAClaimedNotFound,
+		c.add(SeverityWarning, CodeCUDAClaimedNotFound,
 			"check the parent image flavor (nvidia/cuda *-base and *-runtime include libcudart) and that nothing removed /usr/local/cuda",
 			"%s says CUDA is there, but the probe found no libcudart*.so* (searched %d directories)",
 			a.claimedBy, len(in.Probe.Libcudart.Searched))
 	}
 	if majors := libcudartMajors(in.Probe); len(majors) > 1 {
 		var parts []string
-		for _, m := range sortedIntKeys(majors) {
+		for _, m := range slices.Sorted(maps.Keys(majors)) {
 			parts = append(parts, fmt.Sprintf("CUDA %d: %s", m, strings.Join(majors[m], ", ")))
 		}
-		add(SeverityInfo, CodeMultipleCUDARuntimes, "",
+		c.add(SeverityInfo, CodeMultipleCUDARuntimes, "",
 			"the image holds CUDA runtimes of several majors (%s); each framework loads the one it was built for",
 			strings.Join(parts, "; "))
 	}
+}
 
-	// Framework CUDA against image CUDA.
+// frameworkCUDA compares each framework's CUDA with the image's.
+func (c *checker) frameworkCUDA() {
+	a := c.a
 	imgMajor := cudaMajor(a.imageCUDA)
 	for _, f := range a.frameworks {
 		if f.Flavor.Kind != flavorCUDA || f.Flavor.CUDA == "" {
@@ -412,7 +456,7 @@ func Check(in Input) Report {
 		fwMajor := cudaMajor(f.Flavor.CUDA)
 		if f.Bundled {
 			if imgMajor > 0 && a.imageFromSystem && CUDAMajorMinor(f.Flavor.CUDA) != a.imageCUDA {
-				add(SeverityInfo, CodeFrameworkOwnCUDA, "",
+				c.add(SeverityInfo, CodeFrameworkOwnCUDA, "",
 					"%s brings its own CUDA %s runtime; the image's CUDA %s (%s) is not what it uses, "+
 						"so the driver must support CUDA %s",
 					f.label(), f.Flavor.CUDA, a.imageCUDA, a.imageSource, f.Flavor.CUDA)
@@ -424,42 +468,44 @@ func Check(in Input) Report {
 		}
 		switch {
 		case fwMajor > imgMajor:
-			add(SeverityError, CodeFrameworkCUDANewer, mismatchFix(f, fwMajor, imgMajor),
+			c.add(SeverityError, CodeFrameworkCUDANewer, mismatchFix(f, fwMajor, imgMajor),
 				"%s is built for CUDA %s but the image has CUDA %s (%s): libcudart.so.%d is missing",
 				f.label(), f.Flavor.CUDA, a.imageCUDA, a.imageSource, fwMajor)
 		case fwMajor < imgMajor:
-			add(SeverityError, CodeFrameworkCUDAOlder, mismatchFix(f, fwMajor, imgMajor),
+			c.add(SeverityError, CodeFrameworkCUDAOlder, mismatchFix(f, fwMajor, imgMajor),
 				"%s is built for CUDA %s but the image has CUDA %s (%s): libcudart.so.%d is missing",
 				f.label(), f.Flavor.CUDA, a.imageCUDA, a.imageSource, fwMajor)
 		default:
-			if c, err := CompareVersions(CUDAMajorMinor(f.Flavor.CUDA), a.imageCUDA); err == nil && c > 0 &&
+			if cmp, err := CompareVersions(CUDAMajorMinor(f.Flavor.CUDA), a.imageCUDA); err == nil && cmp > 0 &&
 				versionDepth(f.Flavor.CUDA) >= 2 && versionDepth(a.imageCUDA) >= 2 {
-				add(SeverityWarning, CodeFrameworkCUDAMinor,
+				c.add(SeverityWarning, CodeFrameworkCUDAMinor,
 					fmt.Sprintf("use a parent image with CUDA >= %s", CUDAMajorMinor(f.Flavor.CUDA)),
 					"%s is built for CUDA %s, newer than the image's CUDA %s: runtime APIs added after %s are missing",
 					f.label(), f.Flavor.CUDA, a.imageCUDA, a.imageCUDA)
 			}
 		}
 	}
+}
 
-	// Driver.
+// driver checks the host driver against every CUDA version the image needs.
+func (c *checker) driver() {
+	a := c.a
 	targets := driverTargets(a)
 	switch {
 	case len(targets) == 0 && a.imagePresent:
-		add(SeverityInfo, CodeCUDAVersionUnknown, "run verify-gpu so the probe reads the CUDA version from libcudart",
+		c.add(SeverityInfo, CodeCUDAVersionUnknown, "run verify-gpu so the probe reads the CUDA version from libcudart",
 			"the CUDA version could not be determined (%s); the driver requirement was not checked", a.imageSource)
 	case a.driver == "":
 		if len(targets) > 0 {
 			req, _ := RequiredDriver(targets[0].cuda)
-			add(SeverityInfo, CodeDriverUnknown, "pass the host driver version (nvidia-smi) or run verify-gpu on a GPU engine",
+			c.add(SeverityInfo, CodeDriverUnknown, "pass the host driver version (nvidia-smi) or run verify-gpu on a GPU engine",
 				"host driver unknown; %s", req.describe())
 		}
 	default:
 		for _, t := range targets {
-			judgeDriver(&r, t, a.driver)
+			judgeDriver(&c.r, t, a.driver)
 		}
 	}
-	return r
 }
 
 type driverTarget struct {
@@ -593,13 +639,4 @@ func orUnknown(s ...string) string {
 		}
 	}
 	return "unknown"
-}
-
-func sortedIntKeys[V any](m map[int]V) []int {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	return keys
 }

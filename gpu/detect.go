@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -230,13 +229,4 @@ func nvidiaWheelMajors(names []string) map[int]bool {
 		}
 	}
 	return majors
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,7 +2,9 @@ package gpu
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -92,7 +94,7 @@ func (s sources) installed(name string) (version string, ok bool) {
 
 func (s sources) names() []string {
 	if s.havePackages {
-		return sortedKeys(s.pkgs)
+		return slices.Sorted(maps.Keys(s.pkgs))
 	}
 	var out []string
 	for _, r := range s.reqs {

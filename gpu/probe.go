@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"bytes"
+	"dagger/stepimage/internal/text"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -124,7 +125,7 @@ func (c CommandResult) Problem() string {
 		if msg == "" {
 			msg = strings.TrimSpace(c.Stdout)
 		}
-		return fmt.Sprintf("exit status %d: %s", *c.RC, firstLine(msg))
+		return fmt.Sprintf("exit status %d: %s", *c.RC, text.FirstLine(msg))
 	}
 	return ""
 }
@@ -225,7 +226,7 @@ func ParseProbe(stdout []byte) (*ProbeReport, error) {
 	}
 	msg := fmt.Sprintf("%d bytes", len(stdout))
 	if s := strings.TrimSpace(string(stdout)); s != "" {
-		msg += ", starting " + strconv.Quote(truncate(firstLine(s), 120))
+		msg += ", starting " + strconv.Quote(truncate(text.FirstLine(s), 120))
 	}
 	if firstErr != nil {
 		return nil, fmt.Errorf("%w (%s; last JSON error: %v)", ErrNoProbeOutput, msg, firstErr)
@@ -282,13 +283,6 @@ func (p *ProbeReport) Package(name string) (Package, bool) {
 		}
 	}
 	return Package{}, false
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func truncate(s string, n int) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/internal/text"
 	"dagger/stepimage/plan"
 )
 
@@ -23,10 +24,7 @@ func (e *LayerError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "layer %q failed (exit code %d)\n  command: %s\n", e.Kind, e.ExitCode, strings.Join(e.Command, " "))
 	if e.StderrTail != "" {
-		b.WriteString("  stderr (last lines):\n")
-		for _, line := range strings.Split(e.StderrTail, "\n") {
-			b.WriteString("    " + line + "\n")
-		}
+		b.WriteString("  stderr (last lines):\n" + text.Indent(e.StderrTail, "    "))
 	}
 	if e.Hint != "" {
 		b.WriteString("  fix: " + e.Hint + "\n")
@@ -47,16 +45,12 @@ func Explain(err error, p *plan.Plan) error {
 	if stderr == "" {
 		stderr = strings.TrimSpace(execErr.Stdout)
 	}
-	lines := strings.Split(stderr, "\n")
-	if len(lines) > stderrTailLines {
-		lines = lines[len(lines)-stderrTailLines:]
-	}
 	kind := p.LayerOf(execErr.Cmd)
 	return &LayerError{
 		Kind:       kind,
 		Command:    execErr.Cmd,
 		ExitCode:   execErr.ExitCode,
-		StderrTail: strings.Join(lines, "\n"),
+		StderrTail: strings.Join(text.LastLines(stderr, stderrTailLines), "\n"),
 		Hint:       plan.FailureHint(kind, execErr.ExitCode, stderr),
 	}
 }

@@ -25,6 +25,10 @@ const (
 	LabelGPUCount       = "io.stepimage.gpu-count"
 )
 
+// AnnotatedLabels also go on the manifest as annotations, so that registries show them
+// without pulling the image.
+var AnnotatedLabels = []string{LabelBaseName, LabelBaseDigest, LabelContentDigest, LabelSteps}
+
 // Labels are the labels every built image carries: what produced it and whether the runner
 // must fetch the code itself. The base digest and content digest are only known at build
 // time and are added by the layers package.

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,39 +9,13 @@ import (
 // KindUnknown is what LayerOf returns for a command no layer ran.
 const KindUnknown Kind = "unknown"
 
-// LayerOf finds the layer that ran argv (as the engine reports a failed exec) by a token only
-// that layer's command carries; the build adds cache flags, so whole argvs do not match.
+// LayerOf finds the layer that ran argv, as the engine reports a failed exec: every exec's
+// argv is complete in the plan, so the match is exact.
 func (p *Plan) LayerOf(argv []string) Kind {
-	has := func(token string) bool { return slices.Contains(argv, token) }
 	for _, layer := range p.Layers {
-		switch layer.Kind {
-		case KindApt:
-			if has("stepimage-apt") {
+		for _, exec := range layer.Execs {
+			if slices.Equal(exec.Argv, argv) {
 				return layer.Kind
-			}
-		case KindInstaller:
-			if has(UVRequirement) {
-				return layer.Kind
-			}
-		case KindPyproject:
-			// The install reads the exported file; the export names the pyproject's directory.
-			if has(layer.RequirementsFile) || slices.ContainsFunc(argv, func(arg string) bool {
-				return strings.Contains(arg, path.Join(InputsDir, "pyproject"))
-			}) {
-				return layer.Kind
-			}
-		case KindLocalEnv, KindStack, KindIntegrations, KindRequirements:
-			if has(layer.RequirementsFile) {
-				return layer.Kind
-			}
-		case KindLocalInstall:
-			if slices.Equal(argv, layer.Command) {
-				return layer.Kind
-			}
-		case KindUser, KindCode:
-			// Creating the user, or giving it /app after a local install.
-			if has("stepimage-user") || (len(argv) > 0 && argv[0] == "chown" && argv[len(argv)-1] == WorkDir) {
-				return KindUser
 			}
 		}
 	}

@@ -65,7 +65,7 @@ func fullInputs() Inputs {
 // mustBuild builds a plan and fails the test on error.
 func mustBuild(t *testing.T, r *settings.Resolved, in Inputs) *Plan {
 	t.Helper()
-	p, err := Build(r, in)
+	p, err := New(r, in)
 	if err != nil {
 		t.Fatalf("Build: unexpected error: %v", err)
 	}
@@ -133,4 +133,13 @@ func lastIndexOfLine(ls []string, prefix string) int {
 		}
 	}
 	return -1
+}
+
+// lastExec is the layer's last exec: the install of an install layer.
+func lastExec(t *testing.T, l *Layer) Exec {
+	t.Helper()
+	if len(l.Execs) == 0 {
+		t.Fatalf("layer %s runs no exec", l.Kind)
+	}
+	return l.Execs[len(l.Execs)-1]
 }

@@ -3,7 +3,7 @@ package plan
 import (
 	"fmt"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"dagger/stepimage/settings"
@@ -69,13 +69,10 @@ type Layer struct {
 	SourceFile string `json:"source_file,omitempty"`
 	// RequirementsFile is the in-image path of the file the install reads (under InputsDir).
 	RequirementsFile string `json:"requirements_file,omitempty"`
-	// Export is the argv that prints the requirements of a pyproject on stdout (KindPyproject),
-	// as ZenML's pyproject_export_command does; the build writes that output to RequirementsFile.
-	Export []string `json:"export,omitempty"`
-	// Command is the argv the layer runs, as ZenML would (no cache mounts).
-	Command []string `json:"command,omitempty"`
+	// Execs are the commands the layer runs, in order, complete (see Exec).
+	Execs []Exec `json:"execs,omitempty"`
 
-	// User is the user the image runs as (KindUser, KindCode when files are owned by it).
+	// User is the user the image runs as (KindUser).
 	User string `json:"user,omitempty"`
 	// Labels are the image labels (KindLabels).
 	Labels map[string]string `json:"labels,omitempty"`
@@ -103,8 +100,8 @@ type Inputs struct {
 	Lenient bool
 }
 
-// Build returns the plan of the image described by r.
-func Build(r *settings.Resolved, in Inputs) (*Plan, error) {
+// New returns the plan of the image described by r.
+func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 	p := &Plan{Settings: r}
 	if r.SkipBuild {
 		p.add(Layer{Kind: KindParent, Image: r.ParentImage,
@@ -112,24 +109,63 @@ func Build(r *settings.Resolved, in Inputs) (*Plan, error) {
 			InvalidatedBy: []string{"parent_image"}})
 		return p, nil
 	}
-	p.addBase(r)
+	p.addBase()
 	if len(r.Environment) > 0 {
 		p.add(Layer{Kind: KindBuildEnv, Env: r.Environment,
 			Summary:       fmt.Sprintf("set %d build-time variable(s) before any install: %s", len(r.Environment), envNames(r.Environment)),
 			InvalidatedBy: []string{"environment"}})
 	}
-
 	integrationRequirements, integrationApt, warnings, err := resolveIntegrations(r.RequiredIntegrations, in.Lenient)
 	if err != nil {
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, warnings...)
-	if apt := sortedUnique(append(append([]string{}, r.AptPackages...), integrationApt...)); len(apt) > 0 {
-		p.add(Layer{Kind: KindApt, Packages: apt, Command: aptCommand(in.AptIndexKey, apt),
-			Summary:       "apt-get install " + strings.Join(apt, " ") + " (package index refreshed periodically, archives in a cache volume)",
-			InvalidatedBy: []string{"apt_packages", "required_integrations (apt)", "index refresh period"}})
+	p.addApt(append(slices.Clone(r.AptPackages), integrationApt...), in.AptIndexKey)
+	installs, err := p.installLayers(in, integrationRequirements)
+	if err != nil {
+		return nil, err
 	}
+	if len(installs) > 0 || len(r.LocalProjectInstallCommand) > 0 {
+		if r.Installer == "uv" {
+			p.add(Layer{Kind: KindInstaller, Execs: []Exec{installUV()},
+				Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
+				InvalidatedBy: []string{"python_package_installer"}})
+		}
+		p.Layers = append(p.Layers, installs...)
+	}
+	p.addCode()
+	p.addUser()
+	if len(r.RuntimeEnvironment) > 0 {
+		p.add(Layer{Kind: KindRuntimeEnv, Env: r.RuntimeEnvironment,
+			Summary:       fmt.Sprintf("set %d runtime variable(s) after the last install: %s", len(r.RuntimeEnvironment), envNames(r.RuntimeEnvironment)),
+			InvalidatedBy: []string{"runtime_environment (no install reruns)"}})
+	}
+	p.add(Layer{Kind: KindLabels, Labels: Labels(r),
+		Summary:       "label the image with its steps, settings digest and base",
+		InvalidatedBy: []string{"any setting"}})
+	return p, nil
+}
 
+func (p *Plan) add(layer Layer) { p.Layers = append(p.Layers, layer) }
+
+func (p *Plan) addBase() {
+	r := p.Settings
+	if r.Dockerfile != "" {
+		p.add(Layer{Kind: KindDockerfile, Dockerfile: r.Dockerfile, Context: dockerfileContext(r),
+			BuildArgs:     buildArgs(r.ParentImageBuildOptions),
+			Summary:       "build " + r.Dockerfile + " (context " + dockerfileContext(r) + ") as the parent, workdir " + WorkDir,
+			InvalidatedBy: []string{"the Dockerfile", "its build context", "parent_image_build_config"}})
+		return
+	}
+	p.add(Layer{Kind: KindParent, Image: r.ParentImage,
+		Summary:       "start from " + r.ParentImage + ", workdir " + WorkDir,
+		InvalidatedBy: []string{"parent_image (and its digest)"}})
+}
+
+// installLayers are the requirement sources in ZenML's order: local environment, stack,
+// integrations, pyproject, explicit requirements.
+func (p *Plan) installLayers(in Inputs, integrationRequirements []string) ([]Layer, error) {
+	r := p.Settings
 	var installs []Layer
 	if r.LocalEnvironment != "" {
 		if !in.HasLocalEnvironment {
@@ -150,11 +186,7 @@ func Build(r *settings.Resolved, in Inputs) (*Plan, error) {
 		installs = append(installs, layer)
 	}
 	if r.PyprojectPath != "" {
-		layer := p.installLayer(KindPyproject, pyprojectFile,
-			"export "+r.PyprojectPath+" to requirements inside the build, then install them", "pyproject_path, the pyproject file and its lock file")
-		layer.SourceFile = r.PyprojectPath
-		layer.Export = pyprojectExport(r)
-		installs = append(installs, layer)
+		installs = append(installs, p.pyprojectLayer())
 	}
 	switch {
 	case r.RequirementsFile != "":
@@ -165,104 +197,89 @@ func Build(r *settings.Resolved, in Inputs) (*Plan, error) {
 		layer := p.installLayer(KindRequirements, requirementFile, "install "+strings.Join(r.Requirements, " "), "requirements")
 		// The user's order is kept: pip reads a requirements file as a set, and a reorder
 		// should not look like a change to the user reading the plan.
-		layer.Packages = append([]string{}, r.Requirements...)
+		layer.Packages = slices.Clone(r.Requirements)
+		// uv ignores some requirement-file options (--pre, --trusted-host): settings maps them
+		// to its flags, which go on the command line.
+		install := &layer.Execs[0]
+		at := slices.IndexFunc(install.Argv, func(arg string) bool { return strings.HasPrefix(arg, "--cache-dir=") })
+		install.Argv = slices.Insert(install.Argv, at, r.UVRequirementFlags...)
 		installs = append(installs, layer)
 	}
-	if len(installs) > 0 || len(r.LocalProjectInstallCommand) > 0 {
-		if r.Installer == "uv" {
-			p.add(Layer{Kind: KindInstaller, Command: []string{"python", "-m", "pip", "install", UVRequirement},
-				Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
-				InvalidatedBy: []string{"python_package_installer"}})
-		}
-		for _, layer := range installs {
-			p.add(layer)
-		}
-	}
-
-	if r.AllowIncludingFilesInImages {
-		code := Layer{Kind: KindCode, SourceFile: r.Dockerignore, User: r.User,
-			Summary:       "copy the source directory to " + WorkDir + " (filtered by " + dockerignoreName(r) + ", .git excluded)",
-			InvalidatedBy: []string{"any included source file", "the dockerignore"}}
-		p.add(code)
-		if len(r.LocalProjectInstallCommand) > 0 {
-			p.add(Layer{Kind: KindLocalInstall, Command: r.LocalProjectInstallCommand,
-				Summary:       "run " + strings.Join(r.LocalProjectInstallCommand, " ") + " in " + WorkDir,
-				InvalidatedBy: []string{"local_project_install_command", "the code"}})
-		}
-	}
-	if r.User != "" {
-		p.add(Layer{Kind: KindUser, User: r.User,
-			Summary:       "create user " + r.User + " if missing, give it " + WorkDir + ", run as it",
-			InvalidatedBy: []string{"user"}})
-	}
-	if len(r.RuntimeEnvironment) > 0 {
-		p.add(Layer{Kind: KindRuntimeEnv, Env: r.RuntimeEnvironment,
-			Summary:       fmt.Sprintf("set %d runtime variable(s) after the last install: %s", len(r.RuntimeEnvironment), envNames(r.RuntimeEnvironment)),
-			InvalidatedBy: []string{"runtime_environment (no install reruns)"}})
-	}
-	p.add(Layer{Kind: KindLabels, Labels: Labels(r),
-		Summary:       "label the image with its steps, settings digest and base",
-		InvalidatedBy: []string{"any setting"}})
-	return p, nil
+	return installs, nil
 }
 
-func (p *Plan) add(layer Layer) { p.Layers = append(p.Layers, layer) }
-
-func (p *Plan) addBase(r *settings.Resolved) {
-	if r.Dockerfile != "" {
-		p.add(Layer{Kind: KindDockerfile, Dockerfile: r.Dockerfile, Context: dockerfileContext(r),
-			BuildArgs:     buildArgs(r.ParentImageBuildOptions),
-			Summary:       "build " + r.Dockerfile + " (context " + dockerfileContext(r) + ") as the parent, workdir " + WorkDir,
-			InvalidatedBy: []string{"the Dockerfile", "its build context", "parent_image_build_config"}})
-		return
-	}
-	p.add(Layer{Kind: KindParent, Image: r.ParentImage,
-		Summary:       "start from " + r.ParentImage + ", workdir " + WorkDir,
-		InvalidatedBy: []string{"parent_image (and its digest)"}})
-}
-
-// installLayer returns an install layer reading InputsDir/file.
+// installLayer returns an install layer reading InputsDir/file, mounted for the install only.
 func (p *Plan) installLayer(kind Kind, file, summary, invalidatedBy string) Layer {
 	requirements := path.Join(InputsDir, file)
-	return Layer{Kind: kind, RequirementsFile: requirements,
-		Command:       InstallCommand(p.Settings, requirements),
+	install := InstallExec(p.Settings, requirements)
+	install.Mounts = append([]Mount{{Kind: MountInput, Target: requirements}}, install.Mounts...)
+	return Layer{Kind: kind, RequirementsFile: requirements, Execs: []Exec{install},
 		Summary:       summary,
 		InvalidatedBy: []string{invalidatedBy, "python_package_installer(_args)"}}
 }
 
-// Find returns the first layer of the given kind, or nil.
-func (p *Plan) Find(kind Kind) *Layer {
-	for i := range p.Layers {
-		if p.Layers[i].Kind == kind {
-			return &p.Layers[i]
-		}
+// pyprojectLayer exports the pyproject's requirements on a scratch copy of the image (with
+// uv installed there when the installer is pip) and installs the export. Only the project's
+// metadata files are mounted: a code change does not rerun the export.
+func (p *Plan) pyprojectLayer() Layer {
+	r := p.Settings
+	layer := p.installLayer(KindPyproject, pyprojectFile,
+		"export "+r.PyprojectPath+" to requirements inside the build, then install them", "pyproject_path, the pyproject file and its lock file")
+	layer.SourceFile = r.PyprojectPath
+	// The install reads the export's output instead of a caller's file.
+	layer.Execs[0].Mounts[0].Kind = MountOutput
+	var scratch []Exec
+	if r.Installer != "uv" {
+		scratch = append(scratch, installUV())
 	}
-	return nil
+	scratch = append(scratch, p.pyprojectExportExec(layer.RequirementsFile))
+	for i := range scratch {
+		scratch[i].Scratch = true
+	}
+	layer.Execs = append(scratch, layer.Execs...)
+	return layer
 }
 
-// InstallCommand is the argv that installs a requirements file with the configured installer
-// and arguments, as ZenML renders it: `--k` for a null value, `--k=v` otherwise.
-func InstallCommand(r *settings.Resolved, requirementsFile string) []string {
+// InstallExec installs a requirements file with the configured installer and arguments, as
+// ZenML renders them (`--k` for a null value, `--k=v` otherwise), except that ZenML's
+// --no-cache-dir gives way to a cache volume outside the image: rebuilds after a requirement
+// change download only what is new.
+func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 	var argv []string
+	cache := cacheMount(PipVolume, pipCacheDir)
 	if r.Installer == "uv" {
 		argv = []string{"uv", "pip", "install"}
+		cache = cacheMount(UVVolume, uvCacheDir)
 	} else {
 		argv = []string{"python", "-m", "pip", "install"}
 	}
 	argv = append(argv, installerFlags(r)...)
-	return append(argv, "-r", requirementsFile)
+	argv = append(argv, "--cache-dir="+cache.Target)
+	if r.Installer == "uv" {
+		// uv links from its cache by default, which fails across the mount boundary.
+		argv = append(argv, "--link-mode=copy")
+	}
+	return Exec{Argv: append(argv, "-r", requirementsFile), Mounts: []Mount{cache}, Network: true}
 }
 
-// installerFlags renders the installer arguments. uv refuses to install outside a virtual
-// environment unless told `--system`; ZenML makes users add it by hand (and they forget), so
-// it is added unless the user chose another target. uv also ignores the system certificate
-// store unless told `--system-certs`, which fails behind TLS-intercepting proxies where pip
-// works: it is always added.
+// installUV installs the pinned uv with pip, so that its layer stays cached.
+func installUV() Exec {
+	return Exec{Argv: []string{"python", "-m", "pip", "install", "--cache-dir=" + pipCacheDir, UVRequirement},
+		Mounts: []Mount{cacheMount(PipVolume, pipCacheDir)}, Network: true}
+}
+
+// installerFlags renders the installer arguments, without --no-cache-dir (see InstallExec).
+// uv refuses to install outside a virtual environment unless told `--system`; ZenML makes
+// users add it by hand (and they forget), so it is added unless the user chose another target.
+// uv also ignores the system certificate store unless told `--system-certs`, which fails
+// behind TLS-intercepting proxies where pip works: it is always added.
 func installerFlags(r *settings.Resolved) []string {
 	var flags []string
 	hasTarget := false
 	for _, arg := range r.InstallerArgs {
 		switch arg.Name {
+		case "no-cache-dir":
+			continue
 		case "system", "python", "prefix", "target":
 			hasTarget = true
 		}
@@ -281,52 +298,82 @@ func installerFlags(r *settings.Resolved) []string {
 	return flags
 }
 
-// WithCacheDir rewrites an install argv to use a persistent cache directory instead of
-// --no-cache-dir: the cache lives in a volume outside the image, so rebuilds after a
-// requirement change download only what is new. uv links from its cache by default, which
-// fails across the mount boundary, so it copies instead.
-func WithCacheDir(argv []string, installer, cacheDir string) []string {
-	out := make([]string, 0, len(argv)+2)
-	for _, arg := range argv {
-		if arg == "--no-cache-dir" {
-			continue
-		}
-		out = append(out, arg)
-	}
-	// Flags go before "-r FILE", which is always last.
-	extra := []string{"--cache-dir=" + cacheDir}
-	if installer == "uv" {
-		extra = append(extra, "--link-mode=copy")
-	}
-	tail := out[len(out)-2:]
-	head := append([]string{}, out[:len(out)-2]...)
-	return append(append(head, extra...), tail...)
-}
-
-// aptCommand runs update and install in one layer. Package names travel as arguments to a
-// fixed script, never spliced into it; the index key is an argument too, so a new period
-// gives the exec a new cache key without touching the image's environment.
-func aptCommand(indexKey string, packages []string) []string {
-	if indexKey == "" {
-		indexKey = "none"
-	}
-	script := `shift; apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"`
-	return append([]string{"sh", "-c", script, "stepimage-apt", "index=" + indexKey}, packages...)
-}
-
-// pyprojectExport is the argv that turns a pyproject into a requirements file. ZenML runs
+// pyprojectExportExec prints the requirements of the pyproject to requirementsFile. ZenML runs
 // `uv export` (or `poetry export`) on the client; here it runs in the build, on the caller's
 // files, so the caller needs no tools installed.
-func pyprojectExport(r *settings.Resolved) []string {
+func (p *Plan) pyprojectExportExec(requirementsFile string) Exec {
 	dir := path.Join(InputsDir, "pyproject")
-	if len(r.PyprojectExportCommand) > 0 {
-		argv := make([]string, len(r.PyprojectExportCommand))
-		for i, arg := range r.PyprojectExportCommand {
-			argv[i] = strings.ReplaceAll(arg, "{directory}", dir)
+	var argv []string
+	if custom := p.Settings.PyprojectExportCommand; len(custom) > 0 {
+		for _, arg := range custom {
+			argv = append(argv, strings.ReplaceAll(arg, "{directory}", dir))
 		}
-		return argv
+	} else {
+		argv = []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--system-certs", "--directory=" + dir}
 	}
-	return []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--system-certs", "--directory=" + dir}
+	if argv[0] == "uv" {
+		argv = append(argv, "--cache-dir="+uvCacheDir)
+	}
+	return Exec{Argv: argv, Network: true, Stdout: requirementsFile,
+		Mounts: []Mount{{Kind: MountInput, Target: dir}, cacheMount(UVVolume, uvCacheDir)}}
+}
+
+func (p *Plan) addCode() {
+	r := p.Settings
+	if !r.AllowIncludingFilesInImages {
+		return
+	}
+	p.add(Layer{Kind: KindCode, SourceFile: r.Dockerignore,
+		Summary:       "copy the source directory to " + WorkDir + " (filtered by " + dockerignoreName(r) + ", .git excluded)",
+		InvalidatedBy: []string{"any included source file", "the dockerignore"}})
+	if len(r.LocalProjectInstallCommand) == 0 {
+		return
+	}
+	p.add(Layer{Kind: KindLocalInstall, Execs: []Exec{localInstallExec(r.LocalProjectInstallCommand)},
+		Summary:       "run " + strings.Join(r.LocalProjectInstallCommand, " ") + " in " + WorkDir,
+		InvalidatedBy: []string{"local_project_install_command", "the code"}})
+}
+
+// localInstallExec runs the user's command with pip's and uv's caches where they look by
+// default. UV_SYSTEM_CERTS makes uv, wherever the command calls it, trust the system
+// certificate store as pip does (see installerFlags).
+func localInstallExec(argv []string) Exec {
+	return Exec{Argv: argv, Network: true,
+		Env:    []settings.EnvVar{{Name: "UV_SYSTEM_CERTS", Value: "1"}},
+		Mounts: []Mount{cacheMount(PipVolume, pipHomeCacheDir), cacheMount(UVVolume, uvHomeCacheDir)}}
+}
+
+// addUser gives the user /app, as ZenML does (`chown -R USER .`), creating a named user the
+// image lacks first. A numeric UID needs no account.
+func (p *Plan) addUser() {
+	user := p.Settings.User
+	if user == "" {
+		return
+	}
+	var execs []Exec
+	if name, _, _ := strings.Cut(user, ":"); !isNumeric(name) {
+		// useradd on Debian-like images, adduser on Alpine (busybox).
+		script := `id -u "$@" >/dev/null 2>&1 || useradd --create-home "$@" || adduser -D "$@"`
+		execs = append(execs, Exec{Argv: []string{"sh", "-c", script, "sh", name}})
+	}
+	execs = append(execs, Exec{Argv: []string{"chown", "-R", user, "."}})
+	p.add(Layer{Kind: KindUser, User: user, Execs: execs,
+		Summary:       "create user " + user + " if missing, give it " + WorkDir + ", run as it",
+		InvalidatedBy: []string{"user"}})
+}
+
+func isNumeric(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// Find returns the first layer of the given kind, or nil.
+func (p *Plan) Find(kind Kind) *Layer {
+	for i := range p.Layers {
+		if p.Layers[i].Kind == kind {
+			return &p.Layers[i]
+		}
+	}
+	return nil
 }
 
 func dockerfileContext(r *settings.Resolved) string {
@@ -368,14 +415,5 @@ func envNames(env []settings.EnvVar) string {
 }
 
 func sortedUnique(items []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, item := range items {
-		if !seen[item] {
-			seen[item] = true
-			out = append(out, item)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return slices.Compact(slices.Sorted(slices.Values(items)))
 }

@@ -34,7 +34,7 @@ func TestRealWorldConfigurationsPlan(t *testing.T) {
 				if err := cfg.CheckFiles(image.Settings, exists); err != nil {
 					t.Errorf("checking files of %v: %v", image.Steps, err)
 				}
-				p, err := Build(image.Settings, Inputs{HasLocalEnvironment: true})
+				p, err := New(image.Settings, Inputs{HasLocalEnvironment: true})
 				if err != nil {
 					t.Errorf("planning %v: %v", image.Steps, err)
 					continue

@@ -14,8 +14,8 @@ func (p *Plan) String() string {
 	}
 	for i, layer := range p.Layers {
 		fmt.Fprintf(&b, "%2d. %-24s %s\n", i+1, layer.Kind, layer.Summary)
-		if len(layer.Command) > 0 && layer.Kind != KindApt {
-			fmt.Fprintf(&b, "    %-24s $ %s\n", "", shellJoin(layer.Command))
+		for _, exec := range layer.Execs {
+			fmt.Fprintf(&b, "    %-24s $ %s\n", "", exec.shell())
 		}
 		fmt.Fprintf(&b, "    %-24s reruns when: %s\n", "", strings.Join(layer.InvalidatedBy, "; "))
 	}

@@ -28,9 +28,11 @@ func TestStringMentionsEveryLayer(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"$ python -m pip install " + UVRequirement,
-		"$ uv pip install --no-cache-dir --system --system-certs -r /tmp/stepimage/requirements.txt",
-		"$ pip install -e '.[train]'",
+		"$ python -m pip install --cache-dir=/var/cache/stepimage/pip " + UVRequirement,
+		"$ uv pip install --system --system-certs --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /tmp/stepimage/requirements.txt",
+		"$ UV_SYSTEM_CERTS=1 pip install -e '.[train]'",
+		"$ apt-get update && apt-get install -y --no-install-recommends curl git",
+		"$ chown -R app .",
 		"reruns when: runtime_environment (no install reruns)",
 		"reruns when: stack requirements passed by the caller; python_package_installer(_args)",
 	} {

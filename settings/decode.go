@@ -19,6 +19,9 @@ type decoder struct {
 	pos    map[string]position
 	budget int // nodes left to visit; aliases can make a small file expand enormously
 	spent  bool
+
+	fileNodes  int  // nodes written in the document, aliases not followed
+	hasAliases bool // whether the document uses aliases (*name)
 }
 
 // maxNodes bounds the work spent on one document, counting alias expansions.
@@ -46,12 +49,14 @@ func (d *decoder) fail(n *yaml.Node, field, msg, fix string) {
 
 // warn records a warning at node n.
 func (d *decoder) warn(n *yaml.Node, field, msg string) {
-	d.warns = append(d.warns, Warning{File: d.file, Line: nodePos(n).line, Field: field, Message: msg})
+	p := nodePos(n)
+	d.warns = append(d.warns, Warning{File: d.file, Line: p.line, Column: p.col, Field: field, Message: msg})
 }
 
 // warnAt records a warning at a recorded field path.
 func (d *decoder) warnAt(field, msg string) {
-	d.warns = append(d.warns, Warning{File: d.file, Line: d.pos[field].line, Field: field, Message: msg})
+	p := d.pos[field]
+	d.warns = append(d.warns, Warning{File: d.file, Line: p.line, Column: p.col, Field: field, Message: msg})
 }
 
 // spend counts one visited node and reports whether the budget still allows work.
@@ -62,10 +67,33 @@ func (d *decoder) spend(n *yaml.Node, field string) bool {
 	}
 	if !d.spent {
 		d.spent = true
-		d.fail(n, field, "document too large: more than 100000 values after expanding aliases",
-			"avoid deeply nested YAML aliases (*name)")
+		// Blame aliases only when they are the cause: the file itself holds few enough values.
+		if d.hasAliases && d.fileNodes <= maxNodes {
+			d.fail(n, field, fmt.Sprintf("document too large: more than %d values after expanding aliases", maxNodes),
+				"avoid deeply nested YAML aliases (*name): each use copies the whole anchored value")
+		} else {
+			d.fail(n, field, fmt.Sprintf("document too large: more than %d values", maxNodes),
+				"a settings file needs far fewer: remove pasted data, and give long requirement lists as a requirements file (requirements: requirements.txt)")
+		}
 	}
 	return false
+}
+
+// countNodes counts the nodes written in a document, not following aliases, and reports whether
+// it uses any.
+func countNodes(root *yaml.Node) (count int, hasAliases bool) {
+	stack := []*yaml.Node{root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		count++
+		if n.Kind == yaml.AliasNode {
+			hasAliases = true
+			continue
+		}
+		stack = append(stack, n.Content...)
+	}
+	return count, hasAliases
 }
 
 // deref follows YAML aliases (*name) to the node they stand for.

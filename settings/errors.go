@@ -104,28 +104,44 @@ func (es Errors) dedupe() Errors {
 type Warning struct {
 	File    string
 	Line    int
+	Column  int // 0 when unknown
 	Field   string
 	Message string
 }
 
-// String renders "file:line: field: message".
+// String renders "file:line:col: field: message".
 func (w Warning) String() string {
-	s := location(w.File, w.Line, 0)
+	s := location(w.File, w.Line, w.Column)
 	if w.Field != "" {
 		s += w.Field + ": "
 	}
 	return s + w.Message
 }
 
-// dedupeWarnings drops repeated warnings, keeping the first of each.
+// dedupeWarnings drops repeated warnings, keeping the first of each. Two warnings with the same
+// message at the same line and column are about the same text even under different field paths:
+// a YAML alias (docker: *base) is read once per place that uses it, and every step's resolution
+// repeats the pipeline's warnings.
 func dedupeWarnings(ws []Warning) []Warning {
+	type place struct {
+		file         string
+		line, column int
+		message      string
+	}
 	seen := map[Warning]bool{}
+	seenAt := map[place]bool{}
 	var out []Warning
 	for _, w := range ws {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
+		at := place{w.File, w.Line, w.Column, w.Message}
+		located := w.Line > 0 && w.Column > 0
+		if seen[w] || (located && seenAt[at]) {
+			continue
 		}
+		seen[w] = true
+		if located {
+			seenAt[at] = true
+		}
+		out = append(out, w)
 	}
 	return out
 }

@@ -23,6 +23,12 @@ var fuzzSeeds = []string{
 	"settings:\n  resources: {cpu_count: 0, gpu_count: -1, memory: 16G}\n",
 	`{"settings": {"docker": {"requirements": ["pandas"]}}, "steps": {"t": {"settings": {"docker": {"apt_packages": ["git"]}}}}}`,
 	"steps:\n  train:\n    settings:\n      docker: {dockerfile: Dockerfile, parent_image: x}\n",
+	"settings:\n  docker:\n    user: caf\xe9\n",
+	"\xff\xfea\x00:\x00",
+	"apt_packages: [git]\nuser: a\x07b\n",
+	"steps:\n  \"t\\nRUN x\": {}\n",
+	"requirements: ['--pre -r /etc/os-release', '--trusted-host h', '--prefer-binary', '-i=x', '--index-url=https://x']\n",
+	"apt_packages: [git]\nuser: 'app:staff'\nenvironment: {A: \"x\\ry\", B: '${X}${X}'}\n",
 }
 
 // FuzzLoad: loading, resolving and grouping never panic, whatever the bytes.

@@ -62,6 +62,9 @@ func LoadFile(path string) (*Config, error) {
 // YAML or JSON. file is only used in messages. On failure the error is an Errors holding every
 // problem found.
 func Load(file string, data []byte) (*Config, error) {
+	if e := checkText(file, data); e != nil {
+		return nil, Errors{e}
+	}
 	d := newDecoder(file)
 	root := d.parse(data)
 	if root == nil {
@@ -74,7 +77,7 @@ func Load(file string, data []byte) (*Config, error) {
 	} else {
 		d.runConfig(root, c)
 	}
-	c.Warnings = d.warns
+	c.Warnings = dedupeWarnings(d.warns)
 	if err := d.errs.err(); err != nil {
 		return nil, err
 	}
@@ -110,6 +113,7 @@ func (d *decoder) parse(data []byte) (root *yaml.Node) {
 		d.syntaxError(err)
 		return nil
 	}
+	d.fileNodes, d.hasAliases = countNodes(&doc)
 	n := &doc
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
@@ -329,6 +333,12 @@ func (d *decoder) steps(n *yaml.Node, c *Config) {
 		path := "steps." + name
 		if name == "" || name == PipelineSteps {
 			d.fail(sp.key, path, fmt.Sprintf("invalid step name %q", name), "use the step's function name")
+			continue
+		}
+		if c := controlCharacter(name); c != "" {
+			// The name reaches the Dockerfile's header comment, where a line break would start
+			// an instruction; the path is quoted so that the message itself stays on one line.
+			d.fail(sp.key, "steps."+strconv.Quote(name), "the step name contains "+c, "use the step's function name")
 			continue
 		}
 		d.pos[path] = nodePos(sp.key)

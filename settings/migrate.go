@@ -12,6 +12,7 @@ func (d *decoder) migrate(ds *DockerSettings, path string) {
 		} else {
 			if ds.BuildConfig == nil {
 				ds.BuildConfig = &DockerBuildConfig{}
+				d.pos[field("build_config")] = d.pos[field("dockerignore")]
 			}
 			v := *ds.Dockerignore
 			ds.BuildConfig.Dockerignore = &v
@@ -26,6 +27,14 @@ func (d *decoder) migrate(ds *DockerSettings, path string) {
 		}
 		// The explicit new field wins over the deprecated one, key by key.
 		ds.ParentImageBuildConfig.BuildOptions = mergeAnyMaps(ds.BuildOptions, ds.ParentImageBuildConfig.BuildOptions)
+		// Later messages about the migrated value point at the deprecated key. Without a position
+		// of its own, the value would be located at the settings block of whichever level is being
+		// resolved, so every step would repeat the pipeline's warning under its own name.
+		for _, f := range []string{"parent_image_build_config", "parent_image_build_config.build_options"} {
+			if _, set := d.pos[field(f)]; !set {
+				d.pos[field(f)] = d.pos[field("build_options")]
+			}
+		}
 		for k := range ds.BuildOptions {
 			target := field("parent_image_build_config.build_options." + k)
 			if _, set := d.pos[target]; !set {

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -30,10 +31,11 @@ type resolver struct {
 func (c *Config) Resolve(step string, vars Vars) (*Resolved, []Warning, error) {
 	r := &resolver{c: c, step: step}
 	res := r.resolve(vars)
+	warns := dedupeWarnings(r.warns)
 	if err := r.errs.err(); err != nil {
-		return nil, r.warns, err
+		return nil, warns, err
 	}
-	return res, r.warns, nil
+	return res, warns, nil
 }
 
 // stepLevel reports whether the resolver has a step level above the pipeline's.
@@ -97,7 +99,7 @@ func (r *resolver) fail(kind, field, msg, fix string) {
 
 func (r *resolver) warn(kind, field, msg string) {
 	path, p := r.at(kind, field)
-	r.warns = append(r.warns, Warning{File: r.c.File, Line: p.line, Field: path, Message: msg})
+	r.warns = append(r.warns, Warning{File: r.c.File, Line: p.line, Column: p.col, Field: path, Message: msg})
 }
 
 // resolve builds the Resolved value, recording problems as it goes.
@@ -157,7 +159,7 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 		}
 	}
 
-	if ds.ParentImage != nil {
+	if ds.ParentImage != nil && r.controlFree("parent_image", *ds.ParentImage) {
 		if msg := checkImageRef(*ds.ParentImage); msg != "" {
 			r.fail("docker", "parent_image", "invalid image reference: "+msg, "write e.g. python:3.11-slim or ghcr.io/org/image:tag")
 		}
@@ -184,24 +186,25 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 
 	if ds.TargetRepository != nil {
 		repo := *ds.TargetRepository
-		if strings.ContainsAny(repo, ":@") {
+		switch {
+		case !r.controlFree("target_repository", repo):
+		case strings.ContainsAny(repo, ":@"):
 			r.fail("docker", "target_repository", fmt.Sprintf("%q: a repository name cannot hold a tag or digest", repo), "put the tag in image_tag")
-		} else if msg := checkRepository(repo, false); msg != "" {
-			r.fail("docker", "target_repository", msg, "write a repository path such as my-team/train (the registry comes from --registry)")
+		case checkRepository(repo, false) != "":
+			r.fail("docker", "target_repository", checkRepository(repo, false), "write a repository path such as my-team/train (the registry comes from --registry)")
 		}
 		out.TargetRepository = repo
 	}
 	if ds.ImageTag != nil {
-		if !tagRE.MatchString(*ds.ImageTag) {
+		if r.controlFree("image_tag", *ds.ImageTag) && !tagRE.MatchString(*ds.ImageTag) {
 			r.fail("docker", "image_tag", fmt.Sprintf("invalid tag %q", *ds.ImageTag),
 				"a tag is 1-128 letters, digits, _ . -, not starting with . or -")
 		}
 		out.ImageTag = *ds.ImageTag
 	}
 	if ds.User != nil {
-		if !userRE.MatchString(*ds.User) {
-			r.fail("docker", "user", fmt.Sprintf("invalid user %q", *ds.User),
-				"write a user name (lowercase, e.g. app) or a UID, optionally with :group or :GID (e.g. 1000:1000)")
+		if msg, fix := checkUser(*ds.User); msg != "" {
+			r.fail("docker", "user", msg, fix)
 		}
 		out.User = *ds.User
 	}
@@ -252,8 +255,9 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 	}
 	out.InstallStackRequirements = deref0(ds.InstallStackRequirements, true)
 	for i, name := range ds.RequiredIntegrations {
-		if !integrationRE.MatchString(name) {
-			r.fail("docker", fmt.Sprintf("required_integrations[%d]", i), fmt.Sprintf("invalid integration name %q", name),
+		field := fmt.Sprintf("required_integrations[%d]", i)
+		if r.controlFree(field, name) && !integrationRE.MatchString(name) {
+			r.fail("docker", field, fmt.Sprintf("invalid integration name %q", name),
 				"write ZenML's integration name in lowercase, e.g. mlflow or huggingface")
 		}
 	}
@@ -268,20 +272,39 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 			out.RequirementsFile = r.relPath(&req.File, "requirements")
 		} else {
 			for i, s := range req.List {
+				field := fmt.Sprintf("requirements[%d]", i)
 				if msg, fix := checkRequirement(s); msg != "" {
-					r.fail("docker", fmt.Sprintf("requirements[%d]", i), msg, fix)
+					r.fail("docker", field, msg, fix)
+				} else if out.Installer == "uv" && strings.HasPrefix(strings.TrimSpace(s), "-") {
+					r.uvRequirementOption(s, field, out)
 				}
 			}
 			out.Requirements = nilIfEmpty(req.List)
 		}
 	}
 	for i, p := range ds.AptPackages {
-		if !aptRE.MatchString(p) {
-			r.fail("docker", fmt.Sprintf("apt_packages[%d]", i), fmt.Sprintf("invalid Debian package name %q", p),
+		field := fmt.Sprintf("apt_packages[%d]", i)
+		if r.controlFree(field, p) && !aptRE.MatchString(p) {
+			r.fail("docker", field, fmt.Sprintf("invalid Debian package name %q", p),
 				"write a package name (lowercase, e.g. libgomp1), optionally with =version or :arch; one package per entry")
 		}
 	}
 	out.AptPackages = nilIfEmpty(ds.AptPackages)
+}
+
+// uvRequirementOption carries over to uv's command line a requirements-list option that uv
+// ignores inside a requirements file (with only a warning in the build log), and refuses the
+// one uv has no equivalent for.
+func (r *resolver) uvRequirementOption(entry, field string, out *Resolved) {
+	opt, _ := parseRequirementOption(entry)
+	if opt.name == "--prefer-binary" {
+		r.fail("docker", field, "uv has no --prefer-binary: it would ignore the option and may build a newer version from source instead of installing an older wheel",
+			`write "--only-binary :all:" (or --only-binary PACKAGE) to never build from source, set python_package_installer: pip, or remove the entry`)
+		return
+	}
+	if flag := uvRequirementFlag(opt); flag != "" && !slices.Contains(out.UVRequirementFlags, flag) {
+		out.UVRequirementFlags = append(out.UVRequirementFlags, flag)
+	}
 }
 
 // code resolves code inclusion and the local project install.
@@ -322,8 +345,8 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 			continue
 		}
 		raw := pyStr(env[name])
-		if strings.ContainsRune(raw, 0) {
-			r.fail("docker", f, "value contains a NUL character", "remove it")
+		if c := envValueControl(raw); c != "" {
+			r.fail("docker", f, "the value contains "+c, "remove it; only tabs and line breaks may appear in a value")
 			continue
 		}
 		x := expand(raw, vars, runtime)
@@ -335,12 +358,45 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 			out = append(out, EnvVar{Name: name, Secret: true, SecretName: x.secretName})
 			continue
 		}
+		expanded := ""
+		if x.value != raw {
+			expanded = "after expanding its ${...} placeholders, "
+		}
+		if c := envValueControl(x.value); c != "" {
+			r.fail("docker", f, expanded+"the value contains "+c, "remove it from the value given with with-env")
+			continue
+		}
+		if size := len(name) + 1 + len(x.value) + 1; size > maxEnvString {
+			failing := "the install steps and every process in the image"
+			if runtime {
+				failing = "every process in the image"
+			}
+			r.fail("docker", f, fmt.Sprintf("%sthe value is %d bytes: with %q, \"=\" and the terminating NUL, %d bytes, over the %d bytes Linux allows one environment string (MAX_ARG_STRLEN), so %s would fail to start with \"argument list too long\"",
+				expanded, len(x.value), name, size, maxEnvString, failing),
+				"put large data in a file (in the source or the image) and set the variable to its path")
+			continue
+		}
 		for _, missing := range x.missing {
 			r.warn("docker", f, fmt.Sprintf("placeholder ${%s} has no value yet: give it with with-env (or with-secret) when you build", missing))
 		}
 		out = append(out, EnvVar{Name: name, Value: x.value})
 	}
 	return out
+}
+
+// maxEnvString is Linux's MAX_ARG_STRLEN (32 pages): execve refuses an environment string
+// ("NAME=value" and its NUL) longer than this with E2BIG, so no process starts.
+const maxEnvString = 131072
+
+// envValueControl describes the first control character of an environment value other than a
+// tab or a line break, which a value may hold; "" when there is none.
+func envValueControl(value string) string {
+	return controlCharacter(strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, value))
 }
 
 // resources validates resource settings with ZenML's rules.
@@ -387,10 +443,18 @@ func (r *resolver) checkArgv(argv []string, field string) {
 		return
 	}
 	for i, a := range argv {
-		if strings.ContainsRune(a, 0) {
-			r.fail("docker", fmt.Sprintf("%s[%d]", field, i), "contains a NUL character", "remove it")
-		}
+		r.controlFree(fmt.Sprintf("%s[%d]", field, i), a)
 	}
+}
+
+// controlFree fails field when value holds a control character, which no name or argument may
+// carry (see controlCharacter), and reports whether it holds none.
+func (r *resolver) controlFree(field, value string) bool {
+	if c := controlCharacter(value); c != "" {
+		r.fail("docker", field, fmt.Sprintf("%q contains %s", value, c), "remove it")
+		return false
+	}
+	return true
 }
 
 // nothingToBuild reports whether the image would be the default parent image, unchanged.

@@ -55,6 +55,11 @@ type Resolved struct {
 	PyprojectExportCommand []string `json:"pyproject_export_command,omitempty"`
 	// Requirements are explicit requirement specifiers (from a list).
 	Requirements []string `json:"requirements,omitempty"`
+	// UVRequirementFlags are uv command-line flags that the install of Requirements must carry
+	// when Installer is uv: uv ignores --pre and --trusted-host inside a requirements file (with
+	// only a warning), so they come as --prerelease=allow and --allow-insecure-host=HOST. The
+	// entries stay in Requirements (uv skips them; pip would read them).
+	UVRequirementFlags []string `json:"uv_requirement_flags,omitempty"`
 	// RequirementsFile is the path (relative to the source directory) when requirements was a string.
 	RequirementsFile string `json:"requirements_file,omitempty"`
 

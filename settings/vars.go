@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -99,7 +100,9 @@ func expand(s string, vars Vars, runtime bool) expandResult {
 			}
 			v, ok := vars.Values[name]
 			if !ok && vars.KeepMissing {
-				missing = append(missing, name)
+				if !slices.Contains(missing, name) { // one warning per name, however often it is used
+					missing = append(missing, name)
+				}
 				v = s[i : i+end+1]
 			} else if !ok {
 				return expandResult{problem: fmt.Sprintf("unable to substitute placeholder ${%s}: no value given for %s", name, name),

@@ -1,4 +1,4 @@
-package registry
+package published
 
 import (
 	"context"

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/plan"
+	"dagger/stepimage/settings"
+)
+
+// Validate checks a settings file and prints a summary: the distinct images, the steps that use
+// each, and warnings. With --source, the files the settings name are checked too.
+func (m *Stepimage) Validate(
+	ctx context.Context,
+	// Settings file, YAML or JSON.
+	config *dagger.File,
+	// Source directory, to check the paths the settings name.
+	// +optional
+	source *dagger.Directory,
+) (string, error) {
+	cfg, err := loadConfig(ctx, config)
+	if err != nil {
+		return "", err
+	}
+	images, warnings, err := cfg.Images(m.inspectionVars())
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: valid, %d image(s)\n", cfg.File, len(images))
+	for i, image := range images {
+		if err := describeImage(ctx, &b, cfg, i+1, image, source); err != nil {
+			return "", err
+		}
+	}
+	for _, w := range append(clone(cfg.Warnings), warnings...) {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String(), nil
+}
+
+// describeImage writes one image of validate's summary, after checking its files and plan.
+func describeImage(ctx context.Context, b *strings.Builder, cfg *settings.Config, number int, image settings.Image, source *dagger.Directory) error {
+	r := image.Settings
+	base := r.ParentImage
+	if r.Dockerfile != "" {
+		base = "Dockerfile " + r.Dockerfile
+	}
+	fmt.Fprintf(b, "  image %d [%s] steps: %s\n    base: %s, installer: %s", number, image.Key, strings.Join(image.Steps, ", "), base, r.Installer)
+	if r.Resources.GPUCount > 0 {
+		fmt.Fprintf(b, ", gpus: %d", r.Resources.GPUCount)
+	}
+	b.WriteString("\n")
+	if source != nil {
+		if err := cfg.CheckFiles(r, existsIn(ctx, source)); err != nil {
+			return err
+		}
+	}
+	p, err := inspectionPlan(cfg, r)
+	if err != nil {
+		return err
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(b, "warning: image %d: %s\n", number, w)
+	}
+	return nil
+}
+
+// Plan prints the ordered layers of a step's image: what each does, the commands it runs, and
+// what reruns it.
+func (m *Stepimage) Plan(
+	ctx context.Context,
+	// Settings file, YAML or JSON.
+	config *dagger.File,
+	// Step; empty for the pipeline-level settings.
+	// +optional
+	step string,
+) (string, error) {
+	p, err := m.plan(ctx, config, step)
+	if err != nil {
+		return "", err
+	}
+	return p.String(), nil
+}
+
+// Dockerfile prints the Dockerfile ZenML would generate for a step's settings, with the same
+// commands as build (for inspection and comparison; build uses Dagger layers, not this file).
+func (m *Stepimage) Dockerfile(
+	ctx context.Context,
+	// Settings file, YAML or JSON.
+	config *dagger.File,
+	// Step; empty for the pipeline-level settings.
+	// +optional
+	step string,
+) (string, error) {
+	p, err := m.plan(ctx, config, step)
+	if err != nil {
+		return "", err
+	}
+	text, _ := p.Dockerfile()
+	return text, nil
+}
+
+// Schema prints the JSON Schema of the settings file, for editors
+// (# yaml-language-server: $schema=...).
+func (m *Stepimage) Schema() (string, error) {
+	schema, err := settings.Schema()
+	if err != nil {
+		return "", fmt.Errorf("generating schema: %w", err)
+	}
+	return string(schema), nil
+}
+
+func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) (*plan.Plan, error) {
+	cfg, resolved, warnings, err := m.resolve(ctx, config, step, m.inspectionVars())
+	if err != nil {
+		return nil, err
+	}
+	p, err := inspectionPlan(cfg, resolved)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		p.Warnings = append(p.Warnings, w.String())
+	}
+	return p, nil
+}
+
+// inspectionPlan plans as if the optional caller inputs were given.
+func inspectionPlan(cfg *settings.Config, r *settings.Resolved) (*plan.Plan, error) {
+	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	return p, nil
+}

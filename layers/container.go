@@ -1,0 +1,101 @@
+package layers
+
+import (
+	"maps"
+	"slices"
+
+	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/plan"
+)
+
+// Container composes the image, applying the plan's layers in order. Nothing is decided here:
+// the execs, their mounts and flags all come from the plan.
+func (img *Image) Container() *dagger.Container {
+	p := img.Plan
+	ctr := img.base
+	if p.Settings.SkipBuild {
+		return ctr
+	}
+	ctr = ctr.WithWorkdir(plan.WorkDir)
+	for _, layer := range p.Layers {
+		ctr = ctr.With(img.layer(layer))
+	}
+	if p.Settings.User != "" {
+		ctr = ctr.WithUser(p.Settings.User)
+	}
+	return ctr
+}
+
+// layer applies one layer: what is not an exec (variables, the code copy, labels), then its
+// execs.
+func (img *Image) layer(layer plan.Layer) func(*dagger.Container) *dagger.Container {
+	return func(ctr *dagger.Container) *dagger.Container {
+		switch layer.Kind {
+		case plan.KindBuildEnv:
+			ctr = ctr.With(img.buildEnv(layer))
+		case plan.KindCode:
+			ctr = ctr.WithDirectory(plan.WorkDir, img.code)
+		case plan.KindRuntimeEnv:
+			// After the last exec: changing a runtime value never reruns an install.
+			for _, env := range layer.Env {
+				ctr = ctr.WithEnvVariable(env.Name, env.Value)
+			}
+		case plan.KindLabels:
+			// Secrets end with the last exec; the labels layer always comes after it.
+			ctr = ctr.With(img.dropSecrets).With(img.labels(layer))
+		}
+		return img.execs(ctr, layer)
+	}
+}
+
+// buildEnv sets build-time variables. Secret values become secret variables: visible to the
+// install steps, never written to the image config or a layer.
+func (img *Image) buildEnv(layer plan.Layer) func(*dagger.Container) *dagger.Container {
+	return func(ctr *dagger.Container) *dagger.Container {
+		for _, env := range layer.Env {
+			if env.Secret {
+				ctr = ctr.WithSecretVariable(env.Name, img.inputs.Secrets[env.SecretName])
+			} else {
+				ctr = ctr.WithEnvVariable(env.Name, env.Value)
+			}
+		}
+		return ctr
+	}
+}
+
+func (img *Image) dropSecrets(ctr *dagger.Container) *dagger.Container {
+	if layer := img.Plan.Find(plan.KindBuildEnv); layer != nil {
+		for _, env := range layer.Env {
+			if env.Secret {
+				ctr = ctr.WithoutSecretVariable(env.Name)
+			}
+		}
+	}
+	return ctr
+}
+
+func (img *Image) labels(layer plan.Layer) func(*dagger.Container) *dagger.Container {
+	labels := imageLabels(layer.Labels, img.ContentDigest, img.BaseDigest)
+	return func(ctr *dagger.Container) *dagger.Container {
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
+			ctr = ctr.WithLabel(k, labels[k])
+			if slices.Contains(plan.AnnotatedLabels, k) {
+				ctr = ctr.WithAnnotation(k, labels[k])
+			}
+		}
+		return ctr
+	}
+}
+
+// imageLabels adds what only the build knows (the content and base digests) to the plan's labels.
+func imageLabels(planned map[string]string, contentDigest, baseDigest string) map[string]string {
+	labels := maps.Clone(planned)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[plan.LabelContentDigest] = contentDigest
+	if baseDigest != "" {
+		labels[plan.LabelBaseDigest] = baseDigest
+	}
+	return labels
+}

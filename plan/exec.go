@@ -1,0 +1,85 @@
+package plan
+
+import (
+	"strings"
+
+	"dagger/stepimage/settings"
+)
+
+// Exec is one command of a layer, complete: the argv, what is mounted for it (and for it only,
+// so that nothing mounted lands in the image), its own variables, and where its output goes.
+// The layers package runs it as it is and the Dockerfile rendering writes the same command:
+// no other package adds a flag, a mount or a command.
+type Exec struct {
+	Argv []string `json:"argv"`
+	// Mounts are attached for this exec only, in order.
+	Mounts []Mount `json:"mounts,omitempty"`
+	// Env is set for this exec only: it stays out of the image config.
+	Env []settings.EnvVar `json:"env,omitempty"`
+	// Network is true for an exec that fetches packages: the caller's services (a private
+	// index) are bound to it.
+	Network bool `json:"network,omitempty"`
+	// Scratch runs the exec on a throwaway copy of the image, of which only the Stdout file is
+	// kept: the pyproject export needs tools (uv) that the image should not get from it.
+	Scratch bool `json:"scratch,omitempty"`
+	// Stdout, when set, is the in-image path the exec's standard output is written to.
+	Stdout string `json:"stdout,omitempty"`
+}
+
+// MountKind says where a mount's contents come from.
+type MountKind string
+
+const (
+	// MountCache is a namespaced cache volume (Volume), shared between builds.
+	MountCache MountKind = "cache"
+	// MountInput is the layer's input: its requirements file, or the pyproject's directory.
+	MountInput MountKind = "input"
+	// MountOutput is the Stdout file of an earlier exec of the same layer, at the same path.
+	MountOutput MountKind = "output"
+)
+
+// Mount is one mount of an exec.
+type Mount struct {
+	Kind   MountKind `json:"kind"`
+	Target string    `json:"target"`
+	// Volume names the cache volume (MountCache).
+	Volume string `json:"volume,omitempty"`
+	// Locked serialises the builds using the volume: apt cannot share its state.
+	Locked bool `json:"locked,omitempty"`
+}
+
+// Cache volumes, namespaced so that they never collide with another module's, and where
+// installers find them.
+const (
+	AptArchivesVolume = "stepimage-apt-archives"
+	AptListsVolume    = "stepimage-apt-lists"
+	PipVolume         = "stepimage-pip"
+	UVVolume          = "stepimage-uv"
+	pipCacheDir       = "/var/cache/stepimage/pip"
+	uvCacheDir        = "/var/cache/stepimage/uv"
+	// The user's own install command finds the caches where pip and uv look by default.
+	pipHomeCacheDir = "/root/.cache/pip"
+	uvHomeCacheDir  = "/root/.cache/uv"
+)
+
+func cacheMount(volume, target string) Mount {
+	return Mount{Kind: MountCache, Volume: volume, Target: target}
+}
+
+// shell renders the exec as one shell command line with the same effect: a `sh -c SCRIPT NAME
+// ARGS...` exec whose script passes its arguments on as "$@" is written as the script with the
+// arguments in place of "$@" (NAME, $0, only tags the exec's cache key); exec-only variables
+// become assignments before the command.
+func (e Exec) shell() string {
+	var line string
+	if len(e.Argv) >= 4 && e.Argv[0] == "sh" && e.Argv[1] == "-c" && strings.Contains(e.Argv[2], `"$@"`) {
+		line = strings.ReplaceAll(e.Argv[2], `"$@"`, shellJoin(e.Argv[4:]))
+	} else {
+		line = shellJoin(e.Argv)
+	}
+	var assignments []string
+	for _, env := range e.Env {
+		assignments = append(assignments, env.Name+"="+shellJoin([]string{env.Value}))
+	}
+	return strings.Join(append(assignments, line), " ")
+}
