@@ -3,6 +3,8 @@ package gpu
 import (
 	"regexp"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // This file extracts CUDA facts from the inputs: the parent image reference,
@@ -54,17 +56,19 @@ func imageCUDAFromRef(ref string) (version string, present bool) {
 	return "", false
 }
 
-// splitImageRef splits "host:5000/a/b:tag@sha256:..." into repository and tag.
+// splitImageRef splits "host:5000/a/b:tag@sha256:..." into repository (with its registry, as
+// written) and tag ("" when none is written), with go-containerregistry's grammar. The tag is
+// kept when a digest pins the reference: it still says which CUDA the image was built with.
 func splitImageRef(ref string) (repo, tag string) {
-	ref = strings.TrimSpace(ref)
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref = ref[:i]
+	base, _, _ := strings.Cut(strings.TrimSpace(ref), "@")
+	parsed, err := name.NewTag(base)
+	if err != nil {
+		return base, ""
 	}
-	slash := strings.LastIndexByte(ref, '/')
-	if i := strings.LastIndexByte(ref, ':'); i > slash {
-		return ref[:i], ref[i+1:]
+	if !strings.HasSuffix(base, ":"+parsed.TagStr()) {
+		return base, ""
 	}
-	return ref, ""
+	return strings.TrimSuffix(base, ":"+parsed.TagStr()), parsed.TagStr()
 }
 
 // cuTagVersion turns a PyTorch-style compute tag into a CUDA version:

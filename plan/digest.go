@@ -35,7 +35,7 @@ var AnnotatedLabels = []string{LabelBaseName, LabelBaseDigest, LabelContentDiges
 func Labels(r *settings.Resolved) map[string]string {
 	labels := map[string]string{
 		LabelSettingsDigest: SettingsDigest(r),
-		LabelInstaller:      r.Installer,
+		LabelInstaller:      string(r.Installer),
 		LabelCodeIncluded:   strconv.FormatBool(r.AllowIncludingFilesInImages),
 	}
 	if r.Dockerfile == "" {

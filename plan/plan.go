@@ -126,7 +126,7 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 		return nil, err
 	}
 	if len(installs) > 0 || len(r.LocalProjectInstallCommand) > 0 {
-		if r.Installer == "uv" {
+		if r.Installer == settings.InstallerUV {
 			p.add(Layer{Kind: KindInstaller, Execs: []Exec{installUV()},
 				Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
 				InvalidatedBy: []string{"python_package_installer"}})
@@ -229,7 +229,7 @@ func (p *Plan) pyprojectLayer() Layer {
 	// The install reads the export's output instead of a caller's file.
 	layer.Execs[0].Mounts[0].Kind = MountOutput
 	var scratch []Exec
-	if r.Installer != "uv" {
+	if r.Installer != settings.InstallerUV {
 		scratch = append(scratch, installUV())
 	}
 	scratch = append(scratch, p.pyprojectExportExec(layer.RequirementsFile))
@@ -247,7 +247,7 @@ func (p *Plan) pyprojectLayer() Layer {
 func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 	var argv []string
 	cache := cacheMount(PipVolume, pipCacheDir)
-	if r.Installer == "uv" {
+	if r.Installer == settings.InstallerUV {
 		argv = []string{"uv", "pip", "install"}
 		cache = cacheMount(UVVolume, uvCacheDir)
 	} else {
@@ -255,7 +255,7 @@ func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 	}
 	argv = append(argv, installerFlags(r)...)
 	argv = append(argv, "--cache-dir="+cache.Target)
-	if r.Installer == "uv" {
+	if r.Installer == settings.InstallerUV {
 		// uv links from its cache by default, which fails across the mount boundary.
 		argv = append(argv, "--link-mode=copy")
 	}
@@ -289,10 +289,10 @@ func installerFlags(r *settings.Resolved) []string {
 			flags = append(flags, "--"+arg.Name+"="+*arg.Value)
 		}
 	}
-	if r.Installer == "uv" && !hasTarget {
+	if r.Installer == settings.InstallerUV && !hasTarget {
 		flags = append(flags, "--system")
 	}
-	if r.Installer == "uv" {
+	if r.Installer == settings.InstallerUV {
 		flags = append(flags, "--system-certs")
 	}
 	return flags

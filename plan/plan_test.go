@@ -694,7 +694,7 @@ func TestInstallExec(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &settings.Resolved{Installer: tc.installer, InstallerArgs: tc.args}
+			r := &settings.Resolved{Installer: settings.Installer(tc.installer), InstallerArgs: tc.args}
 			exec := InstallExec(r, file)
 			wantArgv(t, "InstallExec", exec.Argv, tc.want)
 			volume := PipVolume

@@ -100,7 +100,7 @@ func TestResolveErrors(t *testing.T) {
 		{"bad parent image", "parent_image: Python:3.11\n", "", []string{"settings.yaml:1:1:", "parent_image", "invalid image reference", "must be lowercase"}},
 		{"bad parent tag", "parent_image: python:.bad\n", "", []string{"parent_image", "invalid tag"}},
 		{"bad parent digest", "parent_image: python@sha256:abc\n", "", []string{"parent_image", "invalid digest"}},
-		{"bad registry", "parent_image: -bad.io/x:1\n", "", []string{"parent_image", "invalid registry host"}},
+		{"bad registry", "parent_image: -bad.io/x:1\n", "", []string{"parent_image", "is not an image reference"}},
 		{"target_repository with tag", "apt_packages: [git]\ntarget_repository: team/img:v1\n", "", []string{"settings.yaml:2:1:", "target_repository", "cannot hold a tag", "image_tag"}},
 		{"target_repository uppercase", "apt_packages: [git]\ntarget_repository: Team/img\n", "", []string{"target_repository", "lowercase"}},
 		{"image_tag bad", "apt_packages: [git]\nimage_tag: -v1\n", "", []string{"settings.yaml:2:1:", "image_tag", "invalid tag"}},

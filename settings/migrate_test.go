@@ -29,7 +29,7 @@ func TestMigrations(t *testing.T) {
 		{"copy_files", "apt_packages: [git]\ncopy_files: false\n", func(r *Resolved) any { return r.AllowIncludingFilesInImages }, true, []string{"copy_files", "no effect"}},
 		{"copy_global_config", "apt_packages: [git]\ncopy_global_config: true\n", func(r *Resolved) any { return r.AptPackages }, []string{"git"}, []string{"copy_global_config", "no effect"}},
 		{"required_hub_plugins", "apt_packages: [git]\nrequired_hub_plugins: [x]\n", func(r *Resolved) any { return r.AptPackages }, []string{"git"}, []string{"required_hub_plugins", "no effect"}},
-		{"replicate method", "replicate_local_python_environment: pip_freeze\n", func(r *Resolved) any { return r.LocalEnvironment }, "pip_freeze", []string{"replicate_local_python_environment", "deprecated"}},
+		{"replicate method", "replicate_local_python_environment: pip_freeze\n", func(r *Resolved) any { return r.LocalEnvironment }, LocalEnvironmentPipFreeze, []string{"replicate_local_python_environment", "deprecated"}},
 		{"replicate command", "replicate_local_python_environment: [poetry, export]\n", func(r *Resolved) any { return r.LocalEnvironmentCommand }, []string{"poetry", "export"}, []string{"replicate_local_python_environment", "deprecated"}},
 		{"automatic detection", "apt_packages: [git]\ndisable_automatic_requirements_detection: false\n", func(r *Resolved) any { return r.AptPackages }, []string{"git"}, []string{"disable_automatic_requirements_detection", "not supported"}},
 	}

@@ -8,10 +8,19 @@ import (
 )
 
 // Installer defaults, as ZenML sets them; the user's python_package_installer_args go on top.
-var installerDefaults = map[string]map[string]any{
-	"pip": {"no-cache-dir": nil, "default-timeout": int64(60)},
-	"uv":  {"no-cache-dir": nil},
+var installerDefaults = map[Installer]map[string]any{
+	InstallerPip: {"no-cache-dir": nil, "default-timeout": int64(60)},
+	InstallerUV:  {"no-cache-dir": nil},
 }
+
+// section is the part of a level's settings a field belongs to: settings.docker or
+// settings.resources.
+type section string
+
+const (
+	sectionDocker    section = "docker"
+	sectionResources section = "resources"
+)
 
 // resolver holds the state of one Resolve: where values came from, and what went wrong.
 type resolver struct {
@@ -41,15 +50,14 @@ func (c *Config) Resolve(step string, vars Vars) (*Resolved, []Warning, error) {
 // stepLevel reports whether the resolver has a step level above the pipeline's.
 func (r *resolver) stepLevel() bool { return r.step != "" && r.step != PipelineSteps }
 
-// prefixes lists where a field of kind ("docker" or "resources") may have been set, most
-// specific first.
-func (r *resolver) prefixes(kind string) []string {
-	pipeline := "settings." + kind
+// prefixes lists where a field of a section may have been set, most specific first.
+func (r *resolver) prefixes(kind section) []string {
+	pipeline := "settings." + string(kind)
 	if r.c.bare {
 		pipeline = ""
 	}
 	if r.stepLevel() {
-		return []string{"steps." + r.step + ".settings." + kind, pipeline}
+		return []string{"steps." + r.step + ".settings." + string(kind), pipeline}
 	}
 	return []string{pipeline}
 }
@@ -57,7 +65,7 @@ func (r *resolver) prefixes(kind string) []string {
 // at locates a field (relative to the docker/resources mapping) as the user wrote it: the level
 // that set the value, and its line. The exact path wins, then the closest enclosing field, then
 // the settings block itself.
-func (r *resolver) at(kind, field string) (string, position) {
+func (r *resolver) at(kind section, field string) (string, position) {
 	prefixes := r.prefixes(kind)
 	for _, p := range prefixes {
 		if pos, ok := r.c.pos[joinPath(p, field)]; ok {
@@ -92,12 +100,12 @@ func parentField(f string) string {
 	return ""
 }
 
-func (r *resolver) fail(kind, field, msg, fix string) {
+func (r *resolver) fail(kind section, field, msg, fix string) {
 	path, p := r.at(kind, field)
 	r.errs = append(r.errs, &Error{File: r.c.File, Line: p.line, Column: p.col, Field: path, Message: msg, Fix: fix})
 }
 
-func (r *resolver) warn(kind, field, msg string) {
+func (r *resolver) warn(kind section, field, msg string) {
 	path, p := r.at(kind, field)
 	r.warns = append(r.warns, Warning{File: r.c.File, Line: p.line, Column: p.col, Field: path, Message: msg})
 }
@@ -132,7 +140,7 @@ func (r *resolver) resolve(vars Vars) *Resolved {
 	r.code(ds, out)
 	out.Resources = r.resources(rs)
 	if !out.SkipBuild && nothingToBuild(out) {
-		r.fail("docker", "", "nothing to build: the default parent image would be used as is (no Dockerfile, requirements, apt packages, environment, user or code in the image)",
+		r.fail(sectionDocker, "", "nothing to build: the default parent image would be used as is (no Dockerfile, requirements, apt packages, environment, user or code in the image)",
 			"set parent_image (with skip_build: true to use an image as is), add requirements, or set allow_including_files_in_images: true")
 	}
 	return out
@@ -152,21 +160,21 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 	}
 	if out.Dockerfile == "" {
 		if out.BuildContextRoot != "" {
-			r.warn("docker", "build_context_root", "only used with dockerfile; ignored")
+			r.warn(sectionDocker, "build_context_root", "only used with dockerfile; ignored")
 		}
 		if ds.ParentImageBuildConfig != nil {
-			r.warn("docker", "parent_image_build_config", "only used with dockerfile; ignored")
+			r.warn(sectionDocker, "parent_image_build_config", "only used with dockerfile; ignored")
 		}
 	}
 
 	if ds.ParentImage != nil && r.controlFree("parent_image", *ds.ParentImage) {
 		if msg := checkImageRef(*ds.ParentImage); msg != "" {
-			r.fail("docker", "parent_image", "invalid image reference: "+msg, "write e.g. python:3.11-slim or ghcr.io/org/image:tag")
+			r.fail(sectionDocker, "parent_image", "invalid image reference: "+msg, "write e.g. python:3.11-slim or ghcr.io/org/image:tag")
 		}
 	}
 	switch {
 	case out.Dockerfile != "" && ds.ParentImage != nil:
-		r.warn("docker", "parent_image", "ignored because dockerfile is set (as in ZenML): the Dockerfile's image is the parent")
+		r.warn(sectionDocker, "parent_image", "ignored because dockerfile is set (as in ZenML): the Dockerfile's image is the parent")
 	case out.Dockerfile == "" && ds.ParentImage != nil:
 		out.ParentImage = *ds.ParentImage
 	case out.Dockerfile == "":
@@ -176,11 +184,11 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 	out.SkipBuild = deref0(ds.SkipBuild, false)
 	out.PreventBuildReuse = deref0(ds.PreventBuildReuse, false)
 	if out.SkipBuild && ds.ParentImage == nil {
-		r.fail("docker", "skip_build", "Docker settings that specify skip_build: true must always contain a parent_image: the parent image is used as is to run the steps",
+		r.fail(sectionDocker, "skip_build", "Docker settings that specify skip_build: true must always contain a parent_image: the parent image is used as is to run the steps",
 			"set parent_image, or remove skip_build")
 	}
 	if out.SkipBuild && out.Dockerfile != "" {
-		r.fail("docker", "skip_build", "skip_build: true uses parent_image as is, so dockerfile would never be built",
+		r.fail(sectionDocker, "skip_build", "skip_build: true uses parent_image as is, so dockerfile would never be built",
 			"remove dockerfile, or remove skip_build")
 	}
 
@@ -189,22 +197,22 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 		switch {
 		case !r.controlFree("target_repository", repo):
 		case strings.ContainsAny(repo, ":@"):
-			r.fail("docker", "target_repository", fmt.Sprintf("%q: a repository name cannot hold a tag or digest", repo), "put the tag in image_tag")
-		case checkRepository(repo, false) != "":
-			r.fail("docker", "target_repository", checkRepository(repo, false), "write a repository path such as my-team/train (the registry comes from --registry)")
+			r.fail(sectionDocker, "target_repository", fmt.Sprintf("%q: a repository name cannot hold a tag or digest", repo), "put the tag in image_tag")
+		case checkRepository(repo) != "":
+			r.fail(sectionDocker, "target_repository", checkRepository(repo), "write a repository path such as my-team/train (the registry comes from --registry)")
 		}
 		out.TargetRepository = repo
 	}
 	if ds.ImageTag != nil {
 		if r.controlFree("image_tag", *ds.ImageTag) && !tagRE.MatchString(*ds.ImageTag) {
-			r.fail("docker", "image_tag", fmt.Sprintf("invalid tag %q", *ds.ImageTag),
+			r.fail(sectionDocker, "image_tag", fmt.Sprintf("invalid tag %q", *ds.ImageTag),
 				"a tag is 1-128 letters, digits, _ . -, not starting with . or -")
 		}
 		out.ImageTag = *ds.ImageTag
 	}
 	if ds.User != nil {
 		if msg, fix := checkUser(*ds.User); msg != "" {
-			r.fail("docker", "user", msg, fix)
+			r.fail(sectionDocker, "user", msg, fix)
 		}
 		out.User = *ds.User
 	}
@@ -212,7 +220,7 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 
 // python resolves the installer and its arguments.
 func (r *resolver) python(ds *DockerSettings, out *Resolved) {
-	out.Installer = deref0(ds.PythonPackageInstaller, "uv")
+	out.Installer = Installer(deref0(ds.PythonPackageInstaller, string(InstallerUV)))
 	args := mergeAnyMaps(installerDefaults[out.Installer], ds.PythonPackageInstallerArgs)
 	names := make([]string, 0, len(args))
 	for k := range args {
@@ -222,7 +230,7 @@ func (r *resolver) python(ds *DockerSettings, out *Resolved) {
 	for _, name := range names {
 		field := "python_package_installer_args." + name
 		if !argNameRE.MatchString(name) {
-			r.fail("docker", field, fmt.Sprintf("invalid installer option name %q", name),
+			r.fail(sectionDocker, field, fmt.Sprintf("invalid installer option name %q", name),
 				"write the option without leading dashes (they are added), e.g. extra-index-url")
 			continue
 		}
@@ -230,7 +238,7 @@ func (r *resolver) python(ds *DockerSettings, out *Resolved) {
 		if v := args[name]; v != nil {
 			s := pyStr(v)
 			if !checkToken(s) {
-				r.fail("docker", field, fmt.Sprintf("value %q contains whitespace or control characters", s),
+				r.fail(sectionDocker, field, fmt.Sprintf("value %q contains whitespace or control characters", s),
 					"give one plain token per option")
 				continue
 			}
@@ -245,19 +253,19 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 	if le := ds.ReplicateLocalPythonEnvironment; le != nil && le.Enabled {
 		switch {
 		case le.Method != "":
-			out.LocalEnvironment = le.Method
+			out.LocalEnvironment = LocalEnvironmentMethod(le.Method)
 		case le.Command != nil:
-			out.LocalEnvironment, out.LocalEnvironmentCommand = "command", le.Command
+			out.LocalEnvironment, out.LocalEnvironmentCommand = LocalEnvironmentCommand, le.Command
 			r.checkArgv(le.Command, "replicate_local_python_environment")
 		default:
-			out.LocalEnvironment = "pip_freeze"
+			out.LocalEnvironment = LocalEnvironmentPipFreeze
 		}
 	}
 	out.InstallStackRequirements = deref0(ds.InstallStackRequirements, true)
 	for i, name := range ds.RequiredIntegrations {
 		field := fmt.Sprintf("required_integrations[%d]", i)
 		if r.controlFree(field, name) && !integrationRE.MatchString(name) {
-			r.fail("docker", field, fmt.Sprintf("invalid integration name %q", name),
+			r.fail(sectionDocker, field, fmt.Sprintf("invalid integration name %q", name),
 				"write ZenML's integration name in lowercase, e.g. mlflow or huggingface")
 		}
 	}
@@ -274,7 +282,7 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 			for i, s := range req.List {
 				field := fmt.Sprintf("requirements[%d]", i)
 				if msg, fix := checkRequirement(s); msg != "" {
-					r.fail("docker", field, msg, fix)
+					r.fail(sectionDocker, field, msg, fix)
 				} else if out.Installer == "uv" && strings.HasPrefix(strings.TrimSpace(s), "-") {
 					r.uvRequirementOption(s, field, out)
 				}
@@ -285,7 +293,7 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 	for i, p := range ds.AptPackages {
 		field := fmt.Sprintf("apt_packages[%d]", i)
 		if r.controlFree(field, p) && !aptRE.MatchString(p) {
-			r.fail("docker", field, fmt.Sprintf("invalid Debian package name %q", p),
+			r.fail(sectionDocker, field, fmt.Sprintf("invalid Debian package name %q", p),
 				"write a package name (lowercase, e.g. libgomp1), optionally with =version or :arch; one package per entry")
 		}
 	}
@@ -298,7 +306,7 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 func (r *resolver) uvRequirementOption(entry, field string, out *Resolved) {
 	opt, _ := parseRequirementOption(entry)
 	if opt.name == "--prefer-binary" {
-		r.fail("docker", field, "uv has no --prefer-binary: it would ignore the option and may build a newer version from source instead of installing an older wheel",
+		r.fail(sectionDocker, field, "uv has no --prefer-binary: it would ignore the option and may build a newer version from source instead of installing an older wheel",
 			`write "--only-binary :all:" (or --only-binary PACKAGE) to never build from source, set python_package_installer: pip, or remove the entry`)
 		return
 	}
@@ -317,12 +325,12 @@ func (r *resolver) code(ds *DockerSettings, out *Resolved) {
 	}
 	argv, msg := splitCommand(*ds.LocalProjectInstallCommand)
 	if msg != "" {
-		r.fail("docker", "local_project_install_command", "the command "+msg,
+		r.fail(sectionDocker, "local_project_install_command", "the command "+msg,
 			"write one plain command, e.g. pip install -e .[train]; wrap anything else in a script in your source and call it")
 	}
 	out.LocalProjectInstallCommand = argv
 	if !out.AllowIncludingFilesInImages {
-		r.fail("docker", "local_project_install_command",
+		r.fail(sectionDocker, "local_project_install_command",
 			"files must be included in the image to install a local project, but allow_including_files_in_images is false",
 			"set allow_including_files_in_images: true, or remove local_project_install_command")
 	}
@@ -340,18 +348,18 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 	for _, name := range names {
 		f := field + "." + name
 		if !envNameRE.MatchString(name) {
-			r.fail("docker", f, fmt.Sprintf("invalid environment variable name %q", name),
+			r.fail(sectionDocker, f, fmt.Sprintf("invalid environment variable name %q", name),
 				"use letters, digits and _, not starting with a digit")
 			continue
 		}
 		raw := pyStr(env[name])
 		if c := envValueControl(raw); c != "" {
-			r.fail("docker", f, "the value contains "+c, "remove it; only tabs and line breaks may appear in a value")
+			r.fail(sectionDocker, f, "the value contains "+c, "remove it; only tabs and line breaks may appear in a value")
 			continue
 		}
 		x := expand(raw, vars, runtime)
 		if x.problem != "" {
-			r.fail("docker", f, x.problem, x.fix)
+			r.fail(sectionDocker, f, x.problem, x.fix)
 			continue
 		}
 		if x.secretName != "" {
@@ -363,7 +371,7 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 			expanded = "after expanding its ${...} placeholders, "
 		}
 		if c := envValueControl(x.value); c != "" {
-			r.fail("docker", f, expanded+"the value contains "+c, "remove it from the value given with with-env")
+			r.fail(sectionDocker, f, expanded+"the value contains "+c, "remove it from the value given with with-env")
 			continue
 		}
 		if size := len(name) + 1 + len(x.value) + 1; size > maxEnvString {
@@ -371,13 +379,13 @@ func (r *resolver) environment(env map[string]any, field string, vars Vars, runt
 			if runtime {
 				failing = "every process in the image"
 			}
-			r.fail("docker", f, fmt.Sprintf("%sthe value is %d bytes: with %q, \"=\" and the terminating NUL, %d bytes, over the %d bytes Linux allows one environment string (MAX_ARG_STRLEN), so %s would fail to start with \"argument list too long\"",
+			r.fail(sectionDocker, f, fmt.Sprintf("%sthe value is %d bytes: with %q, \"=\" and the terminating NUL, %d bytes, over the %d bytes Linux allows one environment string (MAX_ARG_STRLEN), so %s would fail to start with \"argument list too long\"",
 				expanded, len(x.value), name, size, maxEnvString, failing),
 				"put large data in a file (in the source or the image) and set the variable to its path")
 			continue
 		}
 		for _, missing := range x.missing {
-			r.warn("docker", f, fmt.Sprintf("placeholder ${%s} has no value yet: give it with with-env (or with-secret) when you build", missing))
+			r.warn(sectionDocker, f, fmt.Sprintf("placeholder ${%s} has no value yet: give it with with-env (or with-secret) when you build", missing))
 		}
 		out = append(out, EnvVar{Name: name, Value: x.value})
 	}
@@ -404,19 +412,19 @@ func (r *resolver) resources(rs *ResourceSettings) ResolvedResources {
 	var out ResolvedResources
 	if rs.CPUCount != nil {
 		if *rs.CPUCount <= 0 {
-			r.fail("resources", "cpu_count", fmt.Sprintf("must be greater than 0, got %v", *rs.CPUCount), "e.g. cpu_count: 2 or 0.5")
+			r.fail(sectionResources, "cpu_count", fmt.Sprintf("must be greater than 0, got %v", *rs.CPUCount), "e.g. cpu_count: 2 or 0.5")
 		}
 		out.CPUCount = *rs.CPUCount
 	}
 	if rs.GPUCount != nil {
 		if *rs.GPUCount < 0 {
-			r.fail("resources", "gpu_count", fmt.Sprintf("must be 0 or more, got %d", *rs.GPUCount), "e.g. gpu_count: 1")
+			r.fail(sectionResources, "gpu_count", fmt.Sprintf("must be 0 or more, got %d", *rs.GPUCount), "e.g. gpu_count: 1")
 		}
 		out.GPUCount = *rs.GPUCount
 	}
 	if rs.Memory != nil {
 		if !memoryRE.MatchString(*rs.Memory) {
-			r.fail("resources", "memory", fmt.Sprintf("invalid memory size %q", *rs.Memory),
+			r.fail(sectionResources, "memory", fmt.Sprintf("invalid memory size %q", *rs.Memory),
 				"write a whole number with a unit: KB, KiB, MB, MiB, GB, GiB, TB, TiB, PB or PiB (e.g. 16GB, 512MiB)")
 		}
 		out.Memory = *rs.Memory
@@ -431,7 +439,7 @@ func (r *resolver) relPath(p *string, field string) string {
 	}
 	clean, msg := checkRelPath(*p)
 	if msg != "" {
-		r.fail("docker", field, msg, "give a path relative to the source directory, inside it (remove the key to leave it unset)")
+		r.fail(sectionDocker, field, msg, "give a path relative to the source directory, inside it (remove the key to leave it unset)")
 	}
 	return clean
 }
@@ -439,7 +447,7 @@ func (r *resolver) relPath(p *string, field string) string {
 // checkArgv validates a command given as a list.
 func (r *resolver) checkArgv(argv []string, field string) {
 	if len(argv) == 0 {
-		r.fail("docker", field, "the command is empty", "give the program and its arguments as a list, e.g. [uv, export, --no-hashes]")
+		r.fail(sectionDocker, field, "the command is empty", "give the program and its arguments as a list, e.g. [uv, export, --no-hashes]")
 		return
 	}
 	for i, a := range argv {
@@ -451,7 +459,7 @@ func (r *resolver) checkArgv(argv []string, field string) {
 // carry (see controlCharacter), and reports whether it holds none.
 func (r *resolver) controlFree(field, value string) bool {
 	if c := controlCharacter(value); c != "" {
-		r.fail("docker", field, fmt.Sprintf("%q contains %s", value, c), "remove it")
+		r.fail(sectionDocker, field, fmt.Sprintf("%q contains %s", value, c), "remove it")
 		return false
 	}
 	return true

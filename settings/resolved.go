@@ -36,18 +36,17 @@ type Resolved struct {
 	// BuildOptions are build_config.build_options (kept for the digest and the Dockerfile path).
 	BuildOptions map[string]any `json:"build_options,omitempty"`
 
-	// Installer is "uv" or "pip".
-	Installer string `json:"python_package_installer"`
+	Installer Installer `json:"python_package_installer"`
 	// InstallerArgs are ZenML's defaults for Installer merged with the user's args, sorted by name.
 	InstallerArgs []InstallerArg `json:"python_package_installer_args,omitempty"`
 
 	// LocalEnvironment is how the local environment is replicated: "" (off), "pip_freeze",
 	// "poetry_export" or "command" (LocalEnvironmentCommand holds the argv). The export itself
 	// is passed in by the caller at build time: a module function cannot run on the caller's machine.
-	LocalEnvironment         string   `json:"replicate_local_python_environment,omitempty"`
-	LocalEnvironmentCommand  []string `json:"replicate_local_python_environment_command,omitempty"`
-	InstallStackRequirements bool     `json:"install_stack_requirements"`
-	RequiredIntegrations     []string `json:"required_integrations,omitempty"`
+	LocalEnvironment         LocalEnvironmentMethod `json:"replicate_local_python_environment,omitempty"`
+	LocalEnvironmentCommand  []string               `json:"replicate_local_python_environment_command,omitempty"`
+	InstallStackRequirements bool                   `json:"install_stack_requirements"`
+	RequiredIntegrations     []string               `json:"required_integrations,omitempty"`
 	// PyprojectPath is the pyproject.toml path relative to the source directory ("" when unset).
 	PyprojectPath string `json:"pyproject_path,omitempty"`
 	// PyprojectExportCommand overrides the export command (argv), as ZenML's
@@ -111,3 +110,21 @@ type EnvVar struct {
 // DefaultParentImage is the parent image used when the settings name none. ZenML uses its own
 // image; we use a plain Python image, which every registry mirror carries.
 const DefaultParentImage = "python:3.11-slim"
+
+// Installer installs Python packages: ZenML's python_package_installer.
+type Installer string
+
+const (
+	InstallerUV  Installer = "uv"
+	InstallerPip Installer = "pip"
+)
+
+// LocalEnvironmentMethod is how replicate_local_python_environment exports the environment.
+type LocalEnvironmentMethod string
+
+const (
+	LocalEnvironmentPipFreeze    LocalEnvironmentMethod = "pip_freeze"
+	LocalEnvironmentPoetryExport LocalEnvironmentMethod = "poetry_export"
+	// LocalEnvironmentCommand runs Resolved.LocalEnvironmentCommand.
+	LocalEnvironmentCommand LocalEnvironmentMethod = "command"
+)

@@ -7,63 +7,60 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// Docker reference grammar (github.com/distribution/reference), written out small.
-var (
-	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	domainRE        = regexp.MustCompile(`^` + domainComponent + `(?:\.` + domainComponent + `)*(?::[0-9]+)?$`)
-	pathComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRE           = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRE        = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
-
-// checkImageRef validates a full image reference: [registry[:port]/]path[:tag][@sha256:hex].
+// checkImageRef validates a full image reference, [registry[:port]/]path[:tag][@sha256:hex],
+// with go-containerregistry's grammar, the one publish and the reuse check use too.
 func checkImageRef(ref string) string {
 	if ref == "" {
 		return "must not be empty"
 	}
-	name, digest, hasDigest := strings.Cut(ref, "@")
-	if hasDigest && !digestRE.MatchString(digest) {
-		return fmt.Sprintf("invalid digest %q (expected sha256: and 64 lowercase hex digits)", digest)
-	}
-	// A tag is after the last colon that comes after the last slash (a registry port is not a tag).
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		tag := name[i+1:]
-		if !tagRE.MatchString(tag) {
-			return fmt.Sprintf("invalid tag %q (letters, digits, _ . -; at most 128; not starting with . or -)", tag)
+	base, digest, pinned := strings.Cut(ref, "@")
+	if pinned {
+		if _, err := name.NewDigest(ref); err != nil {
+			return fmt.Sprintf("invalid digest %q (sha256: and 64 lowercase hex digits): %v", digest, err)
 		}
-		name = name[:i]
 	}
-	return checkRepository(name, true)
+	tag, err := name.NewTag(base)
+	if err != nil {
+		return fmt.Sprintf("%q is not an image reference: %v%s", ref, err, referenceHint(ref))
+	}
+	if explicit := strings.HasSuffix(base, ":"+tag.TagStr()); explicit && !tagRE.MatchString(tag.TagStr()) {
+		return fmt.Sprintf("invalid tag %q (letters, digits, _ . -; at most 128; not starting with . or -)", tag.TagStr())
+	}
+	return checkPathComponents(tag.RepositoryStr())
 }
 
-// checkRepository validates a repository name; withDomain allows a leading registry host.
-func checkRepository(name string, withDomain bool) string {
-	if name == "" {
-		return "missing repository name"
+// checkRepository validates a repository path without registry, tag or digest.
+func checkRepository(repo string) string {
+	if _, err := name.NewRepository(repo); err != nil {
+		return fmt.Sprintf("%q is not a repository name (%v)%s", repo, err, referenceHint(repo))
 	}
-	if len(name) > 255 {
-		return "repository name longer than 255 characters"
-	}
-	parts := strings.Split(name, "/")
-	// As in Docker: the first component is a registry when it has a dot or a port, or is localhost.
-	if withDomain && len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
-		if !domainRE.MatchString(parts[0]) {
-			return fmt.Sprintf("invalid registry host %q", parts[0])
-		}
-		parts = parts[1:]
-	}
-	for _, p := range parts {
-		if !pathComponentRE.MatchString(p) {
-			if strings.ToLower(p) == p {
-				return fmt.Sprintf("invalid repository path component %q (lowercase letters and digits, separated by . _ __ or -)", p)
-			}
-			return fmt.Sprintf("invalid repository path component %q: repository names must be lowercase", p)
+	return checkPathComponents(repo)
+}
+
+// checkPathComponents refuses what go-containerregistry lets through but registries refuse:
+// empty components, and a leading "-", which a Dockerfile's FROM would read as a flag.
+func checkPathComponents(repo string) string {
+	for _, part := range strings.Split(repo, "/") {
+		if part == "" || strings.HasPrefix(part, "-") {
+			return fmt.Sprintf("%q: repository path components are lowercase letters and digits, separated by . _ __ or -, and none is empty or starts with -", repo)
 		}
 	}
 	return ""
 }
+
+func referenceHint(ref string) string {
+	if strings.ToLower(ref) != ref {
+		return ": repository names must be lowercase"
+	}
+	return ""
+}
+
+// tagRE is the OCI tag grammar.
+var tagRE = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
 
 var (
 	// Debian package names, optionally with :arch and/or =version.
