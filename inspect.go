@@ -74,15 +74,11 @@ func (m *Stepimage) Plan(
 	ctx context.Context,
 	// Settings file, YAML or JSON.
 	config *dagger.File,
-	// Step; empty for the pipeline-level settings.
+	// Step whose plan to print; empty for the pipeline-level settings.
 	// +optional
 	step string,
 ) (string, error) {
-	p, err := m.plan(ctx, config, step)
-	if err != nil {
-		return "", err
-	}
-	return p.String(), nil
+	return m.render(ctx, config, step, (*plan.Plan).String)
 }
 
 // Dockerfile prints the Dockerfile ZenML would generate for a step's settings, with the same
@@ -91,16 +87,23 @@ func (m *Stepimage) Dockerfile(
 	ctx context.Context,
 	// Settings file, YAML or JSON.
 	config *dagger.File,
-	// Step; empty for the pipeline-level settings.
+	// Step whose Dockerfile to print; empty for the pipeline-level settings.
 	// +optional
 	step string,
 ) (string, error) {
+	return m.render(ctx, config, step, func(p *plan.Plan) string {
+		text, _ := p.Dockerfile()
+		return text
+	})
+}
+
+// render plans a step's image for inspection and renders it.
+func (m *Stepimage) render(ctx context.Context, config *dagger.File, step string, as func(*plan.Plan) string) (string, error) {
 	p, err := m.plan(ctx, config, step)
 	if err != nil {
 		return "", err
 	}
-	text, _ := p.Dockerfile()
-	return text, nil
+	return as(p), nil
 }
 
 // Schema prints the JSON Schema of the settings file, for editors

@@ -8,7 +8,11 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
 	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/settings"
 )
 
 // Stepimage builds step images from a settings file. Values for ${VAR} placeholders, secrets,
@@ -58,9 +62,7 @@ func (m *Stepimage) WithEnv(
 	// Its value.
 	value string,
 ) *Stepimage {
-	next := *m
-	next.Vars = append(clone(m.Vars), Var{Name: name, Value: value})
-	return &next
+	return m.with(func(next *Stepimage) { next.Vars = append(next.Vars, Var{Name: name, Value: value}) })
 }
 
 // WithSecret gives a secret to the ${NAME} placeholders of environment (build-time only). The
@@ -72,9 +74,7 @@ func (m *Stepimage) WithSecret(
 	// The secret, e.g. env://PIP_TOKEN on the command line.
 	value *dagger.Secret,
 ) *Stepimage {
-	next := *m
-	next.Secrets = append(clone(m.Secrets), SecretVar{Name: name, Value: value})
-	return &next
+	return m.with(func(next *Stepimage) { next.Secrets = append(next.Secrets, SecretVar{Name: name, Value: value}) })
 }
 
 // WithRegistryAuth adds credentials for a registry, used by publish and its reuse check.
@@ -84,9 +84,9 @@ func (m *Stepimage) WithRegistryAuth(
 	username string,
 	secret *dagger.Secret,
 ) *Stepimage {
-	next := *m
-	next.RegistryAuths = append(clone(m.RegistryAuths), RegistryAuth{Address: address, Username: username, Secret: secret})
-	return &next
+	return m.with(func(next *Stepimage) {
+		next.RegistryAuths = append(next.RegistryAuths, RegistryAuth{Address: address, Username: username, Secret: secret})
+	})
 }
 
 // WithService makes a service reachable from the install steps under an alias, e.g. a private
@@ -96,12 +96,45 @@ func (m *Stepimage) WithService(
 	alias string,
 	service *dagger.Service,
 ) *Stepimage {
-	next := *m
-	next.Services = append(clone(m.Services), ServiceBinding{Alias: alias, Service: service})
+	return m.with(func(next *Stepimage) { next.Services = append(next.Services, ServiceBinding{Alias: alias, Service: service}) })
+}
+
+// WithEnvFile gives values to ${NAME} placeholders from a dotenv-style file: NAME=VALUE lines,
+// optionally quoted or prefixed with `export`; blank lines and # comments are skipped. Values
+// given later (with-env, another file) win.
+func (m *Stepimage) WithEnvFile(
+	ctx context.Context,
+	// The file, e.g. --file=.env
+	file *dagger.File,
+) (*Stepimage, error) {
+	name, err := file.Name(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the env file name: %w", err)
+	}
+	contents, err := file.Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	values, err := settings.ParseDotenv(name, contents)
+	if err != nil {
+		return nil, err
+	}
+	return m.with(func(next *Stepimage) {
+		for _, v := range values {
+			next.Vars = append(next.Vars, Var{Name: v.Name, Value: v.Value})
+		}
+	}), nil
+}
+
+// with returns a copy of the state changed by change; the lists are copied, so that one chain
+// never shares a backing array with another.
+func (m *Stepimage) with(change func(next *Stepimage)) *Stepimage {
+	next := Stepimage{Vars: clone(m.Vars), Secrets: clone(m.Secrets), RegistryAuths: clone(m.RegistryAuths), Services: clone(m.Services)}
+	change(&next)
 	return &next
 }
 
-// clone copies a state list, so that a with-* call never shares a backing array with another.
+// clone copies a list.
 func clone[T any](items []T) []T {
 	return append([]T{}, items...)
 }

@@ -15,9 +15,6 @@ import (
 	"dagger/stepimage/settings"
 )
 
-// defaultRepository names images whose settings set no target_repository, as ZenML's "zenml".
-const defaultRepository = "stepimage"
-
 // Publish builds a step's image and pushes it to REGISTRY/TARGET_REPOSITORY under a tag derived
 // from the content digest, and under image_tag too when set. When an image with that content
 // tag is already there it is reused without building, unless prevent_build_reuse is set. The
@@ -312,6 +309,9 @@ func (m *Stepimage) withRegistryAuth(ctr *dagger.Container) *dagger.Container {
 	}
 	return ctr
 }
+
+// defaultRepository names images whose settings set no target_repository, as ZenML's "zenml".
+const defaultRepository = "stepimage"
 
 // imageRepository joins the registry namespace and the target repository and checks the
 // result is a valid repository name.

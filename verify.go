@@ -13,8 +13,6 @@ import (
 	"dagger/stepimage/settings"
 )
 
-const probePath = "/tmp/stepimage-gpu-probe.py"
-
 // VerifyGpu builds a step's image, as build and publish do, and checks that it works on a GPU.
 // Static checks always run: the probe runs in the image without a GPU (CUDA runtime present?
 // which CUDA does the framework expect? is the driver new enough?). When the engine has GPU
@@ -87,6 +85,8 @@ func (m *Stepimage) VerifyGpu(
 	}
 	return v.Report(), nil
 }
+
+const probePath = "/tmp/stepimage-gpu-probe.py"
 
 func runProbe(ctx context.Context, ctr *dagger.Container, withGPU bool) (*gpu.ProbeReport, error) {
 	argv := []string{"python3", probePath}

@@ -318,17 +318,7 @@ func TestCheckRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Check(tt.in(t))
-			got := findingSet(r)
-			for _, w := range tt.want {
-				if !got[w] {
-					t.Errorf("missing %s", w)
-				}
-			}
-			for _, code := range tt.not {
-				if r.Has(code) {
-					t.Errorf("unexpected %s", code)
-				}
-			}
+			wantFindings(t, r, tt.want, tt.not)
 			if tt.ok != r.OK() {
 				t.Errorf("OK() = %v, want %v", r.OK(), tt.ok)
 			}
@@ -400,6 +390,22 @@ func TestDocsListEveryCode(t *testing.T) {
 	for _, c := range codes {
 		if !strings.Contains(string(doc), "`"+c+"`") {
 			t.Errorf("docs/gpu.md does not mention %s", c)
+		}
+	}
+}
+
+// wantFindings asserts that the report has every "severity:code" of want and no code of not.
+func wantFindings(t *testing.T, r Report, want, not []string) {
+	t.Helper()
+	got := findingSet(r)
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("missing %s", w)
+		}
+	}
+	for _, code := range not {
+		if r.Has(code) {
+			t.Errorf("unexpected %s", code)
 		}
 	}
 }

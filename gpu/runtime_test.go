@@ -125,17 +125,7 @@ func TestRuntime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Runtime(tt.in(t))
-			got := findingSet(r)
-			for _, w := range tt.want {
-				if !got[w] {
-					t.Errorf("missing %s", w)
-				}
-			}
-			for _, code := range tt.not {
-				if r.Has(code) {
-					t.Errorf("unexpected %s", code)
-				}
-			}
+			wantFindings(t, r, tt.want, tt.not)
 			if r.OK() != tt.ok {
 				t.Errorf("OK() = %v, want %v", r.OK(), tt.ok)
 			}

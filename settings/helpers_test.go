@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,34 +38,22 @@ func wantErr(t *testing.T, err error, fragments ...string) {
 		t.Fatalf("want settings.Errors, got %T: %v", err, err)
 	}
 	for _, e := range es {
-		s := e.Error()
-		ok := true
-		for _, f := range fragments {
-			if !strings.Contains(s, f) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if containsAll(e.Error(), fragments) {
 			return
 		}
 	}
 	t.Fatalf("no error contains all of %q; got:\n%v", fragments, err)
 }
 
+func containsAll(s string, fragments []string) bool {
+	return !slices.ContainsFunc(fragments, func(f string) bool { return !strings.Contains(s, f) })
+}
+
 // wantWarning asserts that one warning has every fragment.
 func wantWarning(t *testing.T, ws []Warning, fragments ...string) {
 	t.Helper()
 	for _, w := range ws {
-		s := w.String()
-		ok := true
-		for _, f := range fragments {
-			if !strings.Contains(s, f) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if containsAll(w.String(), fragments) {
 			return
 		}
 	}

@@ -25,7 +25,7 @@ var descriptions = map[string]string{
 	"DockerSettings.skip_build":                               "Use parent_image as is, without building anything (no environment, installs or code). Requires parent_image.",
 	"DockerSettings.prevent_build_reuse":                      "Always build afresh instead of reusing an image built from the same settings.",
 	"DockerSettings.target_repository":                        "Repository name (without registry or tag) the image is pushed to, e.g. my-team/train; the registry comes from the publish call.",
-	"DockerSettings.image_tag":                                "Tag for the built image; replaces the generated tag.",
+	"DockerSettings.image_tag":                                "An extra tag for the published image, pushed beside the content tag (sha256-...) that publish always pushes; both name the same manifest.",
 	"DockerSettings.python_package_installer":                 "Installer for Python packages: uv (default) or pip.",
 	"DockerSettings.python_package_installer_args":            "Extra installer options, merged over the defaults (pip: no-cache-dir, default-timeout=60; uv: no-cache-dir). Each key becomes --key=value, or --key when the value is null (e.g. system: null for uv into a system Python).",
 	"DockerSettings.replicate_local_python_environment":       "Install the caller's local Python environment: true runs pip freeze (the export is passed in by the caller). The \"pip_freeze\", \"poetry_export\" and command-list forms are deprecated in ZenML but accepted.",

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -262,13 +263,8 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 		}
 	}
 	out.InstallStackRequirements = deref0(ds.InstallStackRequirements, true)
-	for i, name := range ds.RequiredIntegrations {
-		field := fmt.Sprintf("required_integrations[%d]", i)
-		if r.controlFree(field, name) && !integrationRE.MatchString(name) {
-			r.fail(sectionDocker, field, fmt.Sprintf("invalid integration name %q", name),
-				"write ZenML's integration name in lowercase, e.g. mlflow or huggingface")
-		}
-	}
+	r.eachMatches("required_integrations", ds.RequiredIntegrations, integrationRE, "invalid integration name %q",
+		"write ZenML's integration name in lowercase, e.g. mlflow or huggingface")
 	out.RequiredIntegrations = nilIfEmpty(ds.RequiredIntegrations)
 	out.PyprojectPath = r.relPath(ds.PyprojectPath, "pyproject_path")
 	if ds.PyprojectExportCommand != nil {
@@ -290,13 +286,8 @@ func (r *resolver) packages(ds *DockerSettings, out *Resolved) {
 			out.Requirements = nilIfEmpty(req.List)
 		}
 	}
-	for i, p := range ds.AptPackages {
-		field := fmt.Sprintf("apt_packages[%d]", i)
-		if r.controlFree(field, p) && !aptRE.MatchString(p) {
-			r.fail(sectionDocker, field, fmt.Sprintf("invalid Debian package name %q", p),
-				"write a package name (lowercase, e.g. libgomp1), optionally with =version or :arch; one package per entry")
-		}
-	}
+	r.eachMatches("apt_packages", ds.AptPackages, aptRE, "invalid Debian package name %q",
+		"write a package name (lowercase, e.g. libgomp1), optionally with =version or :arch; one package per entry")
 	out.AptPackages = nilIfEmpty(ds.AptPackages)
 }
 
@@ -430,6 +421,16 @@ func (r *resolver) resources(rs *ResourceSettings) ResolvedResources {
 		out.Memory = *rs.Memory
 	}
 	return out
+}
+
+// eachMatches checks that every entry of a list field matches re, naming the entry on failure.
+func (r *resolver) eachMatches(field string, entries []string, re *regexp.Regexp, msgFormat, fix string) {
+	for i, entry := range entries {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if r.controlFree(at, entry) && !re.MatchString(entry) {
+			r.fail(sectionDocker, at, fmt.Sprintf(msgFormat, entry), fix)
+		}
+	}
 }
 
 // relPath validates an optional source-relative path and returns it cleaned ("" when unset).
