@@ -58,7 +58,7 @@ func (m *Stepimage) Publish(
 	if err := m.push(ctx, job); err != nil {
 		return "", err
 	}
-	return job.result, nil
+	return job.result + "\n", nil
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged

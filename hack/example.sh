@@ -3,11 +3,12 @@
 # step inside it, the way users call the module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/lib.sh
 eval "$(hack/engine.sh up)"
 cd examples/sklearn
 # --silent: only the results (errors still print). Drop it to watch the layers build.
 echo "== dagger call validate"
-dagger --silent call -m ../.. validate --config=settings.yaml --source=.
+bounded 10m dagger --silent call -m ../.. validate --config=settings.yaml --source=.
 echo "== dagger call build --step=train, then the step inside the image"
-dagger --silent call -m ../.. build --config=settings.yaml --source=. --step=train \
+bounded 30m dagger --silent call -m ../.. build --config=settings.yaml --source=. --step=train \
 	with-exec --args=python,-m,pipeline.train stdout

@@ -5,6 +5,7 @@
 #                `dagger call -m .` and asserts from inside them; fails when no engine comes up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/lib.sh
 what=${1:-all}
 
 unit() {
@@ -23,7 +24,7 @@ unit() {
 integration() {
 	echo "== integration: engine"
 	eval "$(hack/engine.sh up)"
-	dagger core version
+	bounded 2m dagger core version
 	echo "== integration: go test -tags integration ./integration/"
 	local log status=0
 	log=$(mktemp)
@@ -34,7 +35,7 @@ integration() {
 	echo "== integration: dagger call -m tests all (the Dagger-native test module)"
 	local module_status=0 module_out
 	module_out=$(mktemp)
-	dagger call -m tests all >"$module_out" 2>"$module_out.log" || { module_status=$?; tail -40 "$module_out.log"; }
+	bounded 40m dagger call -m tests all >"$module_out" 2>"$module_out.log" || { module_status=$?; tail -40 "$module_out.log"; }
 	cat "$module_out"
 	echo
 	# The module's report ends with "N passed, M failed": add it to the Go tests' counts.

@@ -3,6 +3,7 @@ package layers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"dagger/stepimage/internal/dagger"
@@ -39,6 +40,9 @@ const stderrTailLines = 15
 func Explain(err error, p *plan.Plan) error {
 	var execErr *dagger.ExecError
 	if !errors.As(err, &execErr) {
+		if engineGone(err.Error()) {
+			return fmt.Errorf("building image: %w (the engine stopped answering: it may have restarted or died mid-build; check it, then run again: finished layers are cached)", err)
+		}
 		return fmt.Errorf("building image: %w", err)
 	}
 	stderr := strings.TrimSpace(execErr.Stderr)
@@ -53,4 +57,13 @@ func Explain(err error, p *plan.Plan) error {
 		StderrTail: strings.Join(text.LastLines(stderr, stderrTailLines), "\n"),
 		Hint:       plan.FailureHint(kind, execErr.ExitCode, stderr),
 	}
+}
+
+// engineGonePhrases are how a lost engine connection shows in the client's errors.
+var engineGonePhrases = []string{"connection refused", "connection reset", "unexpected eof", "broken pipe", "session not found", "no such session"}
+
+// engineGone reports whether an error says the engine went away rather than the build failed.
+func engineGone(message string) bool {
+	lower := strings.ToLower(message)
+	return slices.ContainsFunc(engineGonePhrases, func(phrase string) bool { return strings.Contains(lower, phrase) })
 }

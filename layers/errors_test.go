@@ -76,3 +76,13 @@ func TestExplainPassesOtherErrorsThrough(t *testing.T) {
 		t.Errorf("Explain = %v, want the cause wrapped with context", err)
 	}
 }
+
+func TestExplainSaysWhenTheEngineWentAway(t *testing.T) {
+	err := Explain(errors.New("returned error 502: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"), testPlan(t))
+	if !strings.Contains(err.Error(), "the engine stopped answering") {
+		t.Errorf("Explain = %v, want the engine named as the cause", err)
+	}
+	if err := Explain(errors.New("resolving parent: not found"), testPlan(t)); strings.Contains(err.Error(), "engine stopped") {
+		t.Errorf("Explain = %v: a missing image is not a lost engine", err)
+	}
+}

@@ -65,6 +65,8 @@ func (img *Image) mount(ctr *dagger.Container, kind plan.Kind, m plan.Mount, out
 		return ctr.WithMountedCache(m.Target, dag.CacheVolume(m.Volume), opts)
 	case plan.MountOutput:
 		return ctr.WithMountedFile(m.Target, outputs[m.Target])
+	case plan.MountTemp:
+		return ctr.WithMountedTemp(m.Target)
 	default:
 		if dir := img.dirs[kind]; dir != nil {
 			return ctr.WithMountedDirectory(m.Target, dir)

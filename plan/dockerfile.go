@@ -98,9 +98,9 @@ func (d *dockerfile) layer(layer Layer) {
 	}
 }
 
-// install copies the layer's requirements into the image, as ZenML does, then runs the
-// install. A pyproject's export runs on the client in ZenML: its output is expected in the
-// context.
+// install runs the layer's install with its requirements bind-mounted from the build context,
+// as the Dagger build mounts them: they stay out of the image. A pyproject's export runs on
+// the client in ZenML: its output is expected in the context.
 func (d *dockerfile) install(layer Layer) {
 	source := path.Join(GeneratedDir, path.Base(layer.RequirementsFile))
 	switch {
@@ -119,14 +119,11 @@ func (d *dockerfile) install(layer Layer) {
 	default:
 		d.line("# %s: the caller provides %s in the build context.", layer.Kind, source)
 	}
-	d.copy(source, layer.RequirementsFile)
-	var installs []Exec
 	for _, exec := range layer.Execs {
 		if !exec.Scratch {
-			installs = append(installs, exec)
+			d.run(exec, map[string]string{layer.RequirementsFile: source})
 		}
 	}
-	d.execs(installs)
 }
 
 // copy writes COPY in its JSON form: a path can never be read as a flag.
@@ -135,25 +132,38 @@ func (d *dockerfile) copy(source, target string) {
 	d.line("COPY %s", quoted)
 }
 
-// execs writes one RUN per exec, with the secret and cache mounts it needs.
+// execs writes one RUN per exec.
 func (d *dockerfile) execs(execs []Exec) {
 	for _, exec := range execs {
-		var flags []string
-		for _, s := range d.secrets {
-			flags = append(flags, fmt.Sprintf("--mount=type=secret,id=%s,env=%s", s.SecretName, s.Name))
-		}
-		for _, m := range exec.Mounts {
-			if m.Kind != MountCache {
-				continue
-			}
+		d.run(exec, nil)
+	}
+}
+
+// run writes an exec as a RUN with the mounts it needs: the build's secrets, its cache
+// volumes as cache mounts, a tmpfs for its scratch space, and its inputs bound from the
+// context (inputs maps their target to a context path).
+func (d *dockerfile) run(exec Exec, inputs map[string]string) {
+	var flags []string
+	for _, s := range d.secrets {
+		flags = append(flags, fmt.Sprintf("--mount=type=secret,id=%s,env=%s", s.SecretName, s.Name))
+	}
+	for _, m := range exec.Mounts {
+		switch m.Kind {
+		case MountCache:
 			flag := fmt.Sprintf("--mount=type=cache,id=%s,target=%s", m.Volume, m.Target)
 			if m.Locked {
 				flag += ",sharing=locked"
 			}
 			flags = append(flags, flag)
+		case MountTemp:
+			flags = append(flags, "--mount=type=tmpfs,target="+m.Target)
+		case MountInput, MountOutput:
+			if source, ok := inputs[m.Target]; ok {
+				flags = append(flags, fmt.Sprintf("--mount=type=bind,source=%s,target=%s", source, m.Target))
+			}
 		}
-		d.line("RUN %s", strings.Join(append(flags, exec.shell()), " "))
 	}
+	d.line("RUN %s", strings.Join(append(flags, exec.shell()), " "))
 }
 
 func (d *dockerfile) env(env []settings.EnvVar) {

@@ -36,6 +36,9 @@ const (
 	MountInput MountKind = "input"
 	// MountOutput is the Stdout file of an earlier exec of the same layer, at the same path.
 	MountOutput MountKind = "output"
+	// MountTemp is an empty scratch file system: what installers leave in /tmp (uv's
+	// interpreter lock) stays out of the image.
+	MountTemp MountKind = "temp"
 )
 
 // Mount is one mount of an exec.

@@ -212,7 +212,7 @@ func (p *Plan) installLayers(in Inputs, integrationRequirements []string) ([]Lay
 func (p *Plan) installLayer(kind Kind, file, summary, invalidatedBy string) Layer {
 	requirements := path.Join(InputsDir, file)
 	install := InstallExec(p.Settings, requirements)
-	install.Mounts = append([]Mount{{Kind: MountInput, Target: requirements}}, install.Mounts...)
+	install.Mounts = append([]Mount{tempMount, {Kind: MountInput, Target: requirements}}, install.Mounts...)
 	return Layer{Kind: kind, RequirementsFile: requirements, Execs: []Exec{install},
 		Summary:       summary,
 		InvalidatedBy: []string{invalidatedBy, "python_package_installer(_args)"}}
@@ -227,7 +227,7 @@ func (p *Plan) pyprojectLayer() Layer {
 		"export "+r.PyprojectPath+" to requirements inside the build, then install them", "pyproject_path, the pyproject file and its lock file")
 	layer.SourceFile = r.PyprojectPath
 	// The install reads the export's output instead of a caller's file.
-	layer.Execs[0].Mounts[0].Kind = MountOutput
+	layer.Execs[0].Mounts[1].Kind = MountOutput
 	var scratch []Exec
 	if r.Installer != settings.InstallerUV {
 		scratch = append(scratch, installUV())
@@ -265,8 +265,12 @@ func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 // installUV installs the pinned uv with pip, so that its layer stays cached.
 func installUV() Exec {
 	return Exec{Argv: []string{"python", "-m", "pip", "install", "--cache-dir=" + pipCacheDir, UVRequirement},
-		Mounts: []Mount{cacheMount(PipVolume, pipCacheDir)}, Network: true}
+		Mounts: []Mount{tempMount, cacheMount(PipVolume, pipCacheDir)}, Network: true}
 }
+
+// tempMount gives an install its own /tmp, mounted first so that the inputs under InputsDir
+// are mounted over it.
+var tempMount = Mount{Kind: MountTemp, Target: "/tmp"}
 
 // installerFlags renders the installer arguments, without --no-cache-dir (see InstallExec).
 // uv refuses to install outside a virtual environment unless told `--system`; ZenML makes
@@ -315,7 +319,7 @@ func (p *Plan) pyprojectExportExec(requirementsFile string) Exec {
 		argv = append(argv, "--cache-dir="+uvCacheDir)
 	}
 	return Exec{Argv: argv, Network: true, Stdout: requirementsFile,
-		Mounts: []Mount{{Kind: MountInput, Target: dir}, cacheMount(UVVolume, uvCacheDir)}}
+		Mounts: []Mount{tempMount, {Kind: MountInput, Target: dir}, cacheMount(UVVolume, uvCacheDir)}}
 }
 
 func (p *Plan) addCode() {
@@ -340,7 +344,7 @@ func (p *Plan) addCode() {
 func localInstallExec(argv []string) Exec {
 	return Exec{Argv: argv, Network: true,
 		Env:    []settings.EnvVar{{Name: "UV_SYSTEM_CERTS", Value: "1"}},
-		Mounts: []Mount{cacheMount(PipVolume, pipHomeCacheDir), cacheMount(UVVolume, uvHomeCacheDir)}}
+		Mounts: []Mount{tempMount, cacheMount(PipVolume, pipHomeCacheDir), cacheMount(UVVolume, uvHomeCacheDir)}}
 }
 
 // addUser gives the user /app, as ZenML does (`chown -R USER .`), creating a named user the

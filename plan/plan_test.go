@@ -840,7 +840,7 @@ func TestPyprojectLayerExportsOnScratchAndInstallsTheOutput(t *testing.T) {
 	if !export.Scratch || export.Stdout != l.RequirementsFile {
 		t.Errorf("export %+v: want a scratch exec writing its stdout to %s", export, l.RequirementsFile)
 	}
-	if install.Scratch || install.Mounts[0].Kind != MountOutput || install.Mounts[0].Target != l.RequirementsFile {
+	if install.Scratch || install.Mounts[1].Kind != MountOutput || install.Mounts[1].Target != l.RequirementsFile {
 		t.Errorf("install %+v: want the export's output mounted at %s", install, l.RequirementsFile)
 	}
 }
