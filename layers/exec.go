@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -67,10 +68,11 @@ func (img *Image) mount(ctr *dagger.Container, kind plan.Kind, m plan.Mount, out
 		return ctr.WithMountedFile(m.Target, outputs[m.Target])
 	case plan.MountTemp:
 		return ctr.WithMountedTemp(m.Target)
-	default:
+	case plan.MountInput:
 		if dir := img.dirs[kind]; dir != nil {
 			return ctr.WithMountedDirectory(m.Target, dir)
 		}
 		return ctr.WithMountedFile(m.Target, img.files[kind])
 	}
+	panic(fmt.Sprintf("layers: the plan mounts %q, a kind this package does not know", m.Kind))
 }

@@ -123,9 +123,9 @@ func TestDockerfileFullRendering(t *testing.T) {
 	p := mustBuild(t, r, fullInputs())
 	got, files := p.Dockerfile()
 	install := func(file string) string {
-		return "RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/" + file + ",target=/tmp/stepimage/" + file +
+		return "RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/" + file + ",target=/run/stepimage/" + file +
 			" --mount=type=cache,id=stepimage-uv,target=/var/cache/stepimage/uv uv pip install --system --system-certs" +
-			" --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /tmp/stepimage/" + file
+			" --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /run/stepimage/" + file
 	}
 	apt := "--mount=type=cache,id=stepimage-apt-archives,target=/var/cache/apt/archives,sharing=locked " +
 		"--mount=type=cache,id=stepimage-apt-lists,target=/var/lib/apt/lists,sharing=locked "
@@ -141,7 +141,7 @@ func TestDockerfileFullRendering(t *testing.T) {
 		install("stack-requirements.txt"),
 		install("integration-requirements.txt"),
 		"# ZenML exports pyproject.toml on the client (uv export --format=requirements-txt --no-hashes --no-emit-project " +
-			"--system-certs --directory=/tmp/stepimage/pyproject --cache-dir=/var/cache/stepimage/uv); " +
+			"--system-certs --directory=/run/stepimage/pyproject --cache-dir=/var/cache/stepimage/uv); " +
 			"the export is expected at .stepimage/pyproject-requirements.txt.",
 		install("pyproject-requirements.txt"),
 		install("requirements.txt"),
@@ -381,29 +381,29 @@ func TestDockerfileRequirementSources(t *testing.T) {
 		wantFiles map[string]string
 	}{
 		{"list becomes a generated file", func(r *settings.Resolved, _ *Inputs) { r.Requirements = []string{"b==1", "a"} },
-			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/requirements.txt,target=/tmp/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /tmp/stepimage/requirements.txt"},
+			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
 			map[string]string{".stepimage/requirements.txt": "b==1\na\n"}},
 		{"file is copied from the source", func(r *settings.Resolved, _ *Inputs) { r.RequirementsFile = "deps/requirements.txt" },
-			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=deps/requirements.txt,target=/tmp/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /tmp/stepimage/requirements.txt"},
+			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=deps/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
 			map[string]string{}},
 		{"stack requirements", func(_ *settings.Resolved, in *Inputs) { in.StackRequirements = []string{"z", "y"} },
-			[]string{"--mount=type=bind,source=.stepimage/stack-requirements.txt,target=/tmp/stepimage/stack-requirements.txt"},
+			[]string{"--mount=type=bind,source=.stepimage/stack-requirements.txt,target=/run/stepimage/stack-requirements.txt"},
 			map[string]string{".stepimage/stack-requirements.txt": "y\nz\n"}},
 		{"integrations", func(r *settings.Resolved, _ *Inputs) { r.RequiredIntegrations = []string{"pandas"} },
-			[]string{"--mount=type=bind,source=.stepimage/integration-requirements.txt,target=/tmp/stepimage/integration-requirements.txt"},
+			[]string{"--mount=type=bind,source=.stepimage/integration-requirements.txt,target=/run/stepimage/integration-requirements.txt"},
 			map[string]string{".stepimage/integration-requirements.txt": "pandas>=2.0.0\n"}},
 		{"local environment is the caller's file", func(r *settings.Resolved, in *Inputs) {
 			r.LocalEnvironment = "pip_freeze"
 			in.HasLocalEnvironment = true
 		}, []string{"# local-environment: the caller provides .stepimage/local-environment.txt in the build context.",
-			"--mount=type=bind,source=.stepimage/local-environment.txt,target=/tmp/stepimage/local-environment.txt"},
+			"--mount=type=bind,source=.stepimage/local-environment.txt,target=/run/stepimage/local-environment.txt"},
 			map[string]string{}},
 		{"pyproject export is expected in the context", func(r *settings.Resolved, _ *Inputs) {
 			r.PyprojectPath = "svc/pyproject.toml"
 			r.PyprojectExportCommand = []string{"poetry", "export", "--directory={directory}", "--extras", "a b"}
-		}, []string{"# ZenML exports svc/pyproject.toml on the client (poetry export --directory=/tmp/stepimage/pyproject --extras 'a b'); " +
+		}, []string{"# ZenML exports svc/pyproject.toml on the client (poetry export --directory=/run/stepimage/pyproject --extras 'a b'); " +
 			"the export is expected at .stepimage/pyproject-requirements.txt.",
-			"--mount=type=bind,source=.stepimage/pyproject-requirements.txt,target=/tmp/stepimage/pyproject-requirements.txt"},
+			"--mount=type=bind,source=.stepimage/pyproject-requirements.txt,target=/run/stepimage/pyproject-requirements.txt"},
 			map[string]string{}},
 	}
 	for _, tc := range tests {

@@ -31,11 +31,11 @@ const (
 	KindLabels       Kind = "labels"
 )
 
-// Paths inside the image. Requirement files are mounted there during the install only, so
-// they never land in a layer.
+// Paths inside the image. Requirement files are mounted under InputsDir during the install
+// only, so they never land in a layer; it is outside /tmp, where each install gets a tmpfs.
 const (
 	WorkDir         = "/app"
-	InputsDir       = "/tmp/stepimage"
+	InputsDir       = "/run/stepimage"
 	UVRequirement   = "uv==0.13.9"
 	localEnvFile    = "local-environment.txt"
 	stackFile       = "stack-requirements.txt"

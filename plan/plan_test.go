@@ -77,11 +77,11 @@ func TestBuildFullPlanLayerContents(t *testing.T) {
 		packages []string
 		source   string
 	}{
-		{KindLocalEnv, "/tmp/stepimage/local-environment.txt", nil, ""},
-		{KindStack, "/tmp/stepimage/stack-requirements.txt", []string{"boto3", "s3fs"}, ""},
-		{KindIntegrations, "/tmp/stepimage/integration-requirements.txt", []string{"scikit-learn", "xgboost>=1.0.0"}, ""},
-		{KindPyproject, "/tmp/stepimage/pyproject-requirements.txt", nil, "pyproject.toml"},
-		{KindRequirements, "/tmp/stepimage/requirements.txt", []string{"torch==2.3.0", "numpy<2"}, ""},
+		{KindLocalEnv, "/run/stepimage/local-environment.txt", nil, ""},
+		{KindStack, "/run/stepimage/stack-requirements.txt", []string{"boto3", "s3fs"}, ""},
+		{KindIntegrations, "/run/stepimage/integration-requirements.txt", []string{"scikit-learn", "xgboost>=1.0.0"}, ""},
+		{KindPyproject, "/run/stepimage/pyproject-requirements.txt", nil, "pyproject.toml"},
+		{KindRequirements, "/run/stepimage/requirements.txt", []string{"torch==2.3.0", "numpy<2"}, ""},
 	}
 	for _, tc := range installs {
 		t.Run(string(tc.kind), func(t *testing.T) {
@@ -354,7 +354,7 @@ func TestBuildPipUsesPythonDashMPip(t *testing.T) {
 	p := mustBuild(t, r, Inputs{})
 	wantNoLayer(t, p, KindInstaller)
 	wantArgv(t, "pip install command", lastExec(t, mustFind(t, p, KindRequirements)).Argv,
-		[]string{"python", "-m", "pip", "install", "--default-timeout=60", "--cache-dir=/var/cache/stepimage/pip", "-r", "/tmp/stepimage/requirements.txt"})
+		[]string{"python", "-m", "pip", "install", "--default-timeout=60", "--cache-dir=/var/cache/stepimage/pip", "-r", "/run/stepimage/requirements.txt"})
 }
 
 func TestBuildRequirementsFileVersusList(t *testing.T) {
@@ -385,7 +385,7 @@ func TestBuildRequirementsFileVersusList(t *testing.T) {
 			if !strings.Contains(l.Summary, tc.wantSummary) {
 				t.Errorf("summary %q does not contain %q", l.Summary, tc.wantSummary)
 			}
-			if l.RequirementsFile != "/tmp/stepimage/requirements.txt" {
+			if l.RequirementsFile != "/run/stepimage/requirements.txt" {
 				t.Errorf("RequirementsFile = %q", l.RequirementsFile)
 			}
 		})
@@ -571,7 +571,7 @@ func TestBuildLocalEnvironment(t *testing.T) {
 	r.LocalEnvironment = "poetry_export"
 	p := mustBuild(t, r, Inputs{HasLocalEnvironment: true})
 	l := mustFind(t, p, KindLocalEnv)
-	if l.RequirementsFile != "/tmp/stepimage/local-environment.txt" || l.Packages != nil || l.SourceFile != "" {
+	if l.RequirementsFile != "/run/stepimage/local-environment.txt" || l.Packages != nil || l.SourceFile != "" {
 		t.Errorf("local environment layer: RequirementsFile %q, Packages %q, SourceFile %q; want the caller's export only",
 			l.RequirementsFile, l.Packages, l.SourceFile)
 	}
@@ -652,7 +652,7 @@ func TestFind(t *testing.T) {
 }
 
 func TestInstallExec(t *testing.T) {
-	const file = "/tmp/stepimage/requirements.txt"
+	const file = "/run/stepimage/requirements.txt"
 	const pipCache, uvCache = "--cache-dir=/var/cache/stepimage/pip", "--cache-dir=/var/cache/stepimage/uv"
 	arg := func(name string, value ...string) settings.InstallerArg {
 		if len(value) == 0 {
@@ -803,9 +803,9 @@ func TestPyprojectExportExec(t *testing.T) {
 		want   []string
 	}{
 		{"default uv export", nil, []string{"uv", "export", "--format=requirements-txt", "--no-hashes", "--no-emit-project", "--system-certs",
-			"--directory=/tmp/stepimage/pyproject", "--cache-dir=/var/cache/stepimage/uv"}},
+			"--directory=/run/stepimage/pyproject", "--cache-dir=/var/cache/stepimage/uv"}},
 		{"custom with {directory}", []string{"poetry", "export", "--directory={directory}", "--without-hashes", "{directory}/{directory}"},
-			[]string{"poetry", "export", "--directory=/tmp/stepimage/pyproject", "--without-hashes", "/tmp/stepimage/pyproject//tmp/stepimage/pyproject"}},
+			[]string{"poetry", "export", "--directory=/run/stepimage/pyproject", "--without-hashes", "/run/stepimage/pyproject//run/stepimage/pyproject"}},
 		{"custom uv without placeholder", []string{"uv", "export", "--extra=train"}, []string{"uv", "export", "--extra=train", "--cache-dir=/var/cache/stepimage/uv"}},
 	}
 	for _, tc := range tests {
@@ -814,7 +814,7 @@ func TestPyprojectExportExec(t *testing.T) {
 			r.PyprojectPath = "app/pyproject.toml"
 			r.PyprojectExportCommand = slices.Clone(tc.custom)
 			p := &Plan{Settings: r}
-			wantArgv(t, "export argv", p.pyprojectExportExec("/tmp/stepimage/out.txt").Argv, tc.want)
+			wantArgv(t, "export argv", p.pyprojectExportExec("/run/stepimage/out.txt").Argv, tc.want)
 			wantArgv(t, "settings after export", r.PyprojectExportCommand, tc.custom)
 		})
 	}
@@ -855,5 +855,5 @@ func TestUVRequirementFlagsReachTheListInstall(t *testing.T) {
 	r.UVRequirementFlags = []string{"--prerelease=allow"}
 	l := mustFind(t, mustBuild(t, r, Inputs{}), KindRequirements)
 	wantArgv(t, "install", lastExec(t, l).Argv, []string{"uv", "pip", "install", "--system", "--system-certs", "--prerelease=allow",
-		"--cache-dir=/var/cache/stepimage/uv", "--link-mode=copy", "-r", "/tmp/stepimage/requirements.txt"})
+		"--cache-dir=/var/cache/stepimage/uv", "--link-mode=copy", "-r", "/run/stepimage/requirements.txt"})
 }
