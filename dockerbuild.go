@@ -44,7 +44,7 @@ func (m *Stepimage) BuildDockerfile(
 	if err := cfg.CheckFiles(resolved, existsIn(ctx, source)); err != nil {
 		return nil, err
 	}
-	p, err := plan.New(resolved, plan.Inputs{StackRequirements: stackRequirements})
+	p, err := plan.New(resolved, plan.Inputs{StackRequirements: stackRequirements, ZenMLVersion: m.ZenmlVersion})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}

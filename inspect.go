@@ -31,7 +31,7 @@ func (m *Stepimage) Validate(
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: valid, %d image(s)\n", cfg.File, len(images))
 	for i, image := range images {
-		if err := describeImage(ctx, &b, cfg, i+1, image, source); err != nil {
+		if err := m.describeImage(ctx, &b, cfg, i+1, image, source); err != nil {
 			return "", err
 		}
 	}
@@ -42,7 +42,7 @@ func (m *Stepimage) Validate(
 }
 
 // describeImage writes one image of validate's summary, after checking its files and plan.
-func describeImage(ctx context.Context, b *strings.Builder, cfg *settings.Config, number int, image settings.Image, source *dagger.Directory) error {
+func (m *Stepimage) describeImage(ctx context.Context, b *strings.Builder, cfg *settings.Config, number int, image settings.Image, source *dagger.Directory) error {
 	r := image.Settings
 	base := r.ParentImage
 	if r.Dockerfile != "" {
@@ -58,7 +58,7 @@ func describeImage(ctx context.Context, b *strings.Builder, cfg *settings.Config
 			return err
 		}
 	}
-	p, err := inspectionPlan(cfg, r)
+	p, err := m.inspectionPlan(cfg, r)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := inspectionPlan(cfg, resolved)
+	p, err := m.inspectionPlan(cfg, resolved)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +132,8 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 }
 
 // inspectionPlan plans as if the optional caller inputs were given.
-func inspectionPlan(cfg *settings.Config, r *settings.Resolved) (*plan.Plan, error) {
-	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true})
+func (m *Stepimage) inspectionPlan(cfg *settings.Config, r *settings.Resolved) (*plan.Plan, error) {
+	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true, ZenMLVersion: m.ZenmlVersion})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"dagger/stepimage/internal/dagger"
+	"dagger/stepimage/plan"
 	"dagger/stepimage/settings"
 )
 
@@ -19,6 +20,9 @@ import (
 // registry credentials and services are added with the with-* functions before calling build
 // or publish: a module cannot read the caller's environment.
 type Stepimage struct {
+	// The zenml version installed on the default parent image ("" for the version the
+	// integration catalogue comes from).
+	ZenmlVersion string
 	// Values for ${VAR} placeholders.
 	Vars []Var
 	// +private
@@ -27,6 +31,20 @@ type Stepimage struct {
 	RegistryAuths []RegistryAuth
 	// +private
 	Services []ServiceBinding
+}
+
+// New takes what every function shares: the zenml version that images built on the default
+// parent get, as ZenML's own default parent image (zenmldocker/zenml:VERSION-pyX.Y) carries it.
+func New(
+	// zenml version to install on the default parent image, e.g. 0.98.0; default: the version
+	// the integration catalogue comes from.
+	// +optional
+	zenmlVersion string,
+) (*Stepimage, error) {
+	if zenmlVersion != "" && !plan.IsZenMLVersion(zenmlVersion) {
+		return nil, fmt.Errorf("--zenml-version %q is not a version: write e.g. %s", zenmlVersion, plan.ZenMLVersion)
+	}
+	return &Stepimage{ZenmlVersion: zenmlVersion}, nil
 }
 
 // Var is a value for the ${NAME} placeholders of environment and runtime_environment.
@@ -129,7 +147,7 @@ func (m *Stepimage) WithEnvFile(
 // with returns a copy of the state changed by change; the lists are copied, so that one chain
 // never shares a backing array with another.
 func (m *Stepimage) with(change func(next *Stepimage)) *Stepimage {
-	next := Stepimage{Vars: clone(m.Vars), Secrets: clone(m.Secrets), RegistryAuths: clone(m.RegistryAuths), Services: clone(m.Services)}
+	next := Stepimage{ZenmlVersion: m.ZenmlVersion, Vars: clone(m.Vars), Secrets: clone(m.Secrets), RegistryAuths: clone(m.RegistryAuths), Services: clone(m.Services)}
 	change(&next)
 	return &next
 }

@@ -55,6 +55,7 @@ func (m *Stepimage) prepareResolved(ctx context.Context, req request, cfg *setti
 		StackRequirements:   stack,
 		HasLocalEnvironment: req.localEnvironment != nil,
 		AptIndexKey:         aptIndexKey(time.Now()),
+		ZenMLVersion:        m.ZenmlVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)

@@ -31,8 +31,17 @@ func (img *Image) Container() *dagger.Container {
 func (img *Image) layer(layer plan.Layer) func(*dagger.Container) *dagger.Container {
 	return func(ctr *dagger.Container) *dagger.Container {
 		switch layer.Kind {
+		case plan.KindBuildArgs:
+			// Build arguments are variables of the build steps only, dropped before the labels.
+			for _, name := range slices.Sorted(maps.Keys(layer.BuildArgs)) {
+				ctr = ctr.WithEnvVariable(name, layer.BuildArgs[name])
+			}
 		case plan.KindBuildEnv:
 			ctr = ctr.With(img.buildEnv(layer))
+		case plan.KindZenMLEnv:
+			for _, env := range layer.Env {
+				ctr = ctr.WithEnvVariable(env.Name, env.Value)
+			}
 		case plan.KindCode:
 			ctr = ctr.WithDirectory(plan.WorkDir, img.code)
 		case plan.KindRuntimeEnv:
@@ -63,7 +72,13 @@ func (img *Image) buildEnv(layer plan.Layer) func(*dagger.Container) *dagger.Con
 	}
 }
 
+// dropSecrets removes what only the build steps may see: secret variables and build arguments.
 func (img *Image) dropSecrets(ctr *dagger.Container) *dagger.Container {
+	if layer := img.Plan.Find(plan.KindBuildArgs); layer != nil {
+		for _, name := range slices.Sorted(maps.Keys(layer.BuildArgs)) {
+			ctr = ctr.WithoutEnvVariable(name)
+		}
+	}
 	if layer := img.Plan.Find(plan.KindBuildEnv); layer != nil {
 		for _, env := range layer.Env {
 			if env.Secret {

@@ -57,7 +57,7 @@ func Prepare(ctx context.Context, p *plan.Plan, in Inputs) (*Image, error) {
 		case plan.KindLocalEnv:
 			img.files[layer.Kind] = in.LocalEnvironment
 			err = digestFile(ctx, "local-environment", in.LocalEnvironment, digests)
-		case plan.KindStack, plan.KindIntegrations, plan.KindRequirements:
+		case plan.KindZenML, plan.KindStack, plan.KindIntegrations, plan.KindRequirements:
 			err = img.prepareRequirements(ctx, layer, digests)
 		case plan.KindPyproject:
 			img.dirs[layer.Kind] = pyprojectInputs(in.Source, layer.SourceFile)

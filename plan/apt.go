@@ -2,9 +2,9 @@ package plan
 
 import "strings"
 
-// addApt installs the apt packages (the user's, then the integrations'), once each.
+// addApt installs the apt packages: the user's, then the integrations', in that order, as
+// ZenML writes them.
 func (p *Plan) addApt(packages []string, indexKey string) {
-	packages = sortedUnique(packages)
 	if len(packages) == 0 {
 		return
 	}

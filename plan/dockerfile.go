@@ -70,6 +70,13 @@ func (d *dockerfile) layer(layer Layer) {
 	case KindDockerfile:
 		d.line("# The parent is built first from %s (context %s); its image replaces PARENT.", layer.Dockerfile, layer.Context)
 		d.line("ARG PARENT\nFROM ${PARENT}\nWORKDIR %s", WorkDir)
+	case KindBuildArgs:
+		// As ZenML: declared, the values come with the build (docker build --build-arg).
+		for _, name := range slices.Sorted(maps.Keys(layer.BuildArgs)) {
+			d.line("ARG %s", name)
+		}
+	case KindZenMLEnv:
+		d.env(layer.Env)
 	case KindBuildEnv:
 		var plain []settings.EnvVar
 		for _, e := range layer.Env {
@@ -80,10 +87,11 @@ func (d *dockerfile) layer(layer Layer) {
 			}
 		}
 		d.env(plain)
-	case KindLocalEnv, KindStack, KindIntegrations, KindRequirements, KindPyproject:
+	case KindZenML, KindLocalEnv, KindStack, KindIntegrations, KindRequirements, KindPyproject:
 		d.install(layer)
 	case KindCode:
 		d.copy(".", ".")
+		d.execs(layer.Execs)
 	case KindUser:
 		d.execs(layer.Execs)
 		d.line("USER %s", layer.User)

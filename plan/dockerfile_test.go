@@ -134,7 +134,7 @@ func TestDockerfileFullRendering(t *testing.T) {
 		"FROM python:3.12-slim",
 		"WORKDIR /app",
 		`ENV PIP_INDEX_URL="https://pypi.example.com/simple"`,
-		"RUN " + apt + "apt-get update && apt-get install -y --no-install-recommends curl git",
+		"RUN " + apt + "apt-get update && apt-get install -y --no-install-recommends git curl",
 		"RUN --mount=type=tmpfs,target=/tmp --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --cache-dir=/var/cache/stepimage/pip uv==0.13.9",
 		"# local-environment: the caller provides .stepimage/local-environment.txt in the build context.",
 		install("local-environment.txt"),
@@ -145,7 +145,10 @@ func TestDockerfileFullRendering(t *testing.T) {
 			"the export is expected at .stepimage/pyproject-requirements.txt.",
 		install("pyproject-requirements.txt"),
 		install("requirements.txt"),
+		`ENV ZENML_ENABLE_REPO_INIT_WARNINGS="False"`,
+		`ENV ZENML_CONFIG_PATH="/app/.zenconfig"`,
 		`COPY [".","."]`,
+		"RUN chmod -R a+rw .",
 		"RUN --mount=type=tmpfs,target=/tmp --mount=type=cache,id=stepimage-pip,target=/root/.cache/pip --mount=type=cache,id=stepimage-uv,target=/root/.cache/uv UV_SYSTEM_CERTS=1 pip install -e '.[train]'",
 		"RUN id -u app >/dev/null 2>&1 || useradd --create-home app || adduser -D app",
 		"RUN chown -R app .",
@@ -230,12 +233,17 @@ func TestDockerfileMinimal(t *testing.T) {
 	if len(ls) < 3 || !slices.Equal(ls[:3], wantPrefix) {
 		t.Fatalf("Dockerfile starts %q, want %q", ls, wantPrefix)
 	}
-	for _, l := range ls[3:] {
+	// ZenML's own variables are set in every image it builds.
+	zenml := []string{`ENV ZENML_ENABLE_REPO_INIT_WARNINGS="False"`, `ENV ZENML_CONFIG_PATH="/app/.zenconfig"`}
+	if len(ls) < 5 || !slices.Equal(ls[3:5], zenml) {
+		t.Errorf("want %q after WORKDIR, got %q", zenml, ls)
+	}
+	for _, l := range ls[5:] {
 		if !strings.HasPrefix(l, "LABEL ") {
-			t.Errorf("nothing to build: only labels may follow WORKDIR, got %q", l)
+			t.Errorf("nothing to build: only labels may follow ZenML's variables, got %q", l)
 		}
 	}
-	if slices.Contains(ls, "COPY . .") {
+	if slices.Contains(ls, `COPY [".","."]`) {
 		t.Errorf("code not included, but the Dockerfile copies it")
 	}
 	if len(files) != 0 {
@@ -444,8 +452,8 @@ func TestDockerfileCodeAndLocalInstall(t *testing.T) {
 	ls := lines(got)
 	copyAt := indexOfLine(ls, `COPY [".","."]`)
 	installAt := indexOfLine(ls, "RUN --mount=type=tmpfs,target=/tmp --mount=type=cache,id=stepimage-pip,target=/root/.cache/pip --mount=type=cache,id=stepimage-uv,target=/root/.cache/uv UV_SYSTEM_CERTS=1 pip install --no-deps -e '.[dev,test]'")
-	if copyAt < 0 || installAt != copyAt+1 {
-		t.Errorf("want COPY . . followed by the local install, got\n%s", got)
+	if copyAt < 0 || ls[copyAt+1] != "RUN chmod -R a+rw ." || installAt != copyAt+2 {
+		t.Errorf("want COPY . ., ZenML's chmod, then the local install, got\n%s", got)
 	}
 }
 

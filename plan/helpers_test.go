@@ -11,12 +11,12 @@ import (
 // strp returns a pointer to s, for InstallerArg values.
 func strp(s string) *string { return &s }
 
-// minimalResolved is the smallest plain build: default parent, pip with ZenML's default
-// arguments, code not included, nothing to install.
+// minimalResolved is the smallest plain build: the default parent image named explicitly (so no
+// zenml layer: see TestZenMLLayer), pip with ZenML's default arguments, code not included,
+// nothing to install.
 func minimalResolved() *settings.Resolved {
 	return &settings.Resolved{
 		ParentImage:          settings.DefaultParentImage,
-		ParentImageIsDefault: true,
 		Installer:            "pip",
 		InstallerArgs: []settings.InstallerArg{
 			{Name: "default-timeout", Value: strp("60")},

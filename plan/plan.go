@@ -1,8 +1,11 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,14 +19,17 @@ type Kind string
 const (
 	KindParent       Kind = "parent"
 	KindDockerfile   Kind = "dockerfile"
+	KindBuildArgs    Kind = "build-args"
 	KindBuildEnv     Kind = "build-env"
 	KindApt          Kind = "apt"
 	KindInstaller    Kind = "installer"
+	KindZenML        Kind = "zenml"
 	KindLocalEnv     Kind = "local-environment"
 	KindStack        Kind = "stack-requirements"
 	KindIntegrations Kind = "integration-requirements"
 	KindPyproject    Kind = "pyproject-requirements"
 	KindRequirements Kind = "requirements"
+	KindZenMLEnv     Kind = "zenml-env"
 	KindCode         Kind = "code"
 	KindLocalInstall Kind = "local-project-install"
 	KindUser         Kind = "user"
@@ -37,6 +43,7 @@ const (
 	WorkDir         = "/app"
 	InputsDir       = "/run/stepimage"
 	UVRequirement   = "uv==0.13.9"
+	zenmlFile       = "zenml-requirements.txt"
 	localEnvFile    = "local-environment.txt"
 	stackFile       = "stack-requirements.txt"
 	integrationFile = "integration-requirements.txt"
@@ -98,6 +105,10 @@ type Inputs struct {
 	AptIndexKey string
 	// Lenient plans for inspection (plan, validate): an unknown integration is a warning.
 	Lenient bool
+	// ZenMLVersion is the zenml installed on the default parent image, as ZenML's own default
+	// parent (zenmldocker/zenml:VERSION-pyX.Y) carries it; "" means ZenMLVersion, the version
+	// the integration catalogue comes from.
+	ZenMLVersion string
 }
 
 // New returns the plan of the image described by r.
@@ -110,6 +121,11 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 		return p, nil
 	}
 	p.addBase()
+	if args := buildArgs(r.BuildOptions); len(args) > 0 {
+		p.add(Layer{Kind: KindBuildArgs, BuildArgs: args,
+			Summary:       fmt.Sprintf("set %d build argument(s) for the build steps only: %s", len(args), strings.Join(slices.Sorted(maps.Keys(args)), ", ")),
+			InvalidatedBy: []string{"build_config.build_options.build_args"}})
+	}
 	if len(r.Environment) > 0 {
 		p.add(Layer{Kind: KindBuildEnv, Env: r.Environment,
 			Summary:       fmt.Sprintf("set %d build-time variable(s) before any install: %s", len(r.Environment), envNames(r.Environment)),
@@ -125,14 +141,16 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(installs) > 0 || len(r.LocalProjectInstallCommand) > 0 {
-		if r.Installer == settings.InstallerUV {
-			p.add(Layer{Kind: KindInstaller, Execs: []Exec{installUV()},
-				Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
-				InvalidatedBy: []string{"python_package_installer"}})
-		}
-		p.Layers = append(p.Layers, installs...)
+	if r.Installer == settings.InstallerUV {
+		// As ZenML: uv is installed whenever it is the installer, installs or not.
+		p.add(Layer{Kind: KindInstaller, Execs: []Exec{installUV()},
+			Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
+			InvalidatedBy: []string{"python_package_installer"}})
 	}
+	p.Layers = append(p.Layers, installs...)
+	p.add(Layer{Kind: KindZenMLEnv, Env: zenmlEnv,
+		Summary:       "set ZenML's own variables, as its Dockerfile does: " + envNames(zenmlEnv),
+		InvalidatedBy: []string{"nothing in the settings"}})
 	p.addCode()
 	p.addUser()
 	if len(r.RuntimeEnvironment) > 0 {
@@ -167,6 +185,12 @@ func (p *Plan) addBase() {
 func (p *Plan) installLayers(in Inputs, integrationRequirements []string) ([]Layer, error) {
 	r := p.Settings
 	var installs []Layer
+	if r.ParentImageIsDefault && r.Dockerfile == "" {
+		version := cmp.Or(in.ZenMLVersion, ZenMLVersion)
+		layer := p.installLayer(KindZenML, zenmlFile, "install zenml=="+version+", which ZenML's default parent image carries", "the ZenML version (--zenml-version)")
+		layer.Packages = []string{"zenml==" + version}
+		installs = append(installs, layer)
+	}
 	if r.LocalEnvironment != "" {
 		if !in.HasLocalEnvironment {
 			return nil, fmt.Errorf("replicate_local_python_environment is %q but no export was passed: run `pip freeze > local-env.txt` where the environment lives and pass --local-environment=local-env.txt (a module cannot read your machine)", r.LocalEnvironment)
@@ -327,8 +351,9 @@ func (p *Plan) addCode() {
 	if !r.AllowIncludingFilesInImages {
 		return
 	}
-	p.add(Layer{Kind: KindCode, SourceFile: r.Dockerignore,
-		Summary:       "copy the source directory to " + WorkDir + " (filtered by " + dockerignoreName(r) + ", .git excluded)",
+	// As ZenML: the code is writable by any user the step may run as.
+	p.add(Layer{Kind: KindCode, SourceFile: r.Dockerignore, Execs: []Exec{{Argv: []string{"chmod", "-R", "a+rw", "."}}},
+		Summary:       "copy the source directory to " + WorkDir + " (filtered by " + dockerignoreName(r) + ", .git excluded), writable by all",
 		InvalidatedBy: []string{"any included source file", "the dockerignore"}})
 	if len(r.LocalProjectInstallCommand) == 0 {
 		return
@@ -394,9 +419,13 @@ func dockerignoreName(r *settings.Resolved) string {
 	return ".dockerignore if present"
 }
 
-// buildArgs reads ZenML's parent_image_build_config.build_options["buildargs"].
+// buildArgs reads a ZenML build_options' build arguments, under either of the names ZenML
+// accepts (Docker SDK's "buildargs", or "build_args").
 func buildArgs(options map[string]any) map[string]string {
-	raw, ok := options["buildargs"].(map[string]any)
+	raw, ok := options["build_args"].(map[string]any)
+	if !ok {
+		raw, ok = options["buildargs"].(map[string]any)
+	}
 	if !ok || len(raw) == 0 {
 		return nil
 	}
@@ -416,6 +445,20 @@ func envNames(env []settings.EnvVar) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// zenmlVersionRE is a PEP 440 release with an optional pre/post/dev suffix: what pip accepts
+// after zenml==, and nothing a requirements file would read as another option.
+var zenmlVersionRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*((a|b|rc|\.post|\.dev)[0-9]+)*$`)
+
+// IsZenMLVersion reports whether v can follow zenml== in a requirement.
+func IsZenMLVersion(v string) bool { return zenmlVersionRE.MatchString(v) }
+
+// zenmlEnv are the variables ZenML's Dockerfile sets after the installs: no repository-init
+// warnings, and the ZenML config inside /app.
+var zenmlEnv = []settings.EnvVar{
+	{Name: "ZENML_ENABLE_REPO_INIT_WARNINGS", Value: "False"},
+	{Name: "ZENML_CONFIG_PATH", Value: WorkDir + "/.zenconfig"},
 }
 
 func sortedUnique(items []string) []string {

@@ -17,7 +17,7 @@ func TestBuildFullPlanFollowsZenMLLayerOrder(t *testing.T) {
 	p := mustBuild(t, fullResolved(), fullInputs())
 	want := []Kind{
 		KindParent, KindBuildEnv, KindApt, KindInstaller, KindLocalEnv, KindStack,
-		KindIntegrations, KindPyproject, KindRequirements, KindCode, KindLocalInstall,
+		KindIntegrations, KindPyproject, KindRequirements, KindZenMLEnv, KindCode, KindLocalInstall,
 		KindUser, KindRuntimeEnv, KindLabels,
 	}
 	if got := kinds(p); !slices.Equal(got, want) {
@@ -60,9 +60,9 @@ func TestBuildFullPlanLayerContents(t *testing.T) {
 	})
 	t.Run("apt", func(t *testing.T) {
 		l := mustFind(t, p, KindApt)
-		// User packages, sorted (ZenML's sklearn and xgboost add none).
-		wantArgv(t, "apt packages", l.Packages, []string{"curl", "git"})
-		wantArgv(t, "apt command", lastExec(t, l).Argv, aptExec("2025-w01", []string{"curl", "git"}).Argv)
+		// User packages in the written order (ZenML's sklearn and xgboost add none).
+		wantArgv(t, "apt packages", l.Packages, []string{"git", "curl"})
+		wantArgv(t, "apt command", lastExec(t, l).Argv, aptExec("2025-w01", []string{"git", "curl"}).Argv)
 	})
 	t.Run("installer", func(t *testing.T) {
 		l := mustFind(t, p, KindInstaller)
@@ -149,72 +149,79 @@ func TestBuildLayerSelection(t *testing.T) {
 		modify func(r *settings.Resolved, in *Inputs)
 		want   []Kind
 	}{
-		{"nothing to do", func(*settings.Resolved, *Inputs) {}, []Kind{KindParent, KindLabels}},
+		{"nothing to do", func(*settings.Resolved, *Inputs) {}, []Kind{KindParent, KindZenMLEnv, KindLabels}},
 		{"code included", func(r *settings.Resolved, _ *Inputs) { r.AllowIncludingFilesInImages = true },
-			[]Kind{KindParent, KindCode, KindLabels}},
+			[]Kind{KindParent, KindZenMLEnv, KindCode, KindLabels}},
 		{"build env only", func(r *settings.Resolved, _ *Inputs) {
 			r.Environment = []settings.EnvVar{{Name: "A", Value: "1"}}
-		}, []Kind{KindParent, KindBuildEnv, KindLabels}},
+		}, []Kind{KindParent, KindBuildEnv, KindZenMLEnv, KindLabels}},
 		{"runtime env only", func(r *settings.Resolved, _ *Inputs) {
 			r.RuntimeEnvironment = []settings.EnvVar{{Name: "A", Value: "1"}}
-		}, []Kind{KindParent, KindRuntimeEnv, KindLabels}},
+		}, []Kind{KindParent, KindZenMLEnv, KindRuntimeEnv, KindLabels}},
 		{"user only", func(r *settings.Resolved, _ *Inputs) { r.User = "1000" },
-			[]Kind{KindParent, KindUser, KindLabels}},
+			[]Kind{KindParent, KindZenMLEnv, KindUser, KindLabels}},
 		{"apt only", func(r *settings.Resolved, _ *Inputs) { r.AptPackages = []string{"curl"} },
-			[]Kind{KindParent, KindApt, KindLabels}},
+			[]Kind{KindParent, KindApt, KindZenMLEnv, KindLabels}},
 		{"pip requirements: no installer layer", func(r *settings.Resolved, _ *Inputs) { r.Requirements = []string{"x"} },
-			[]Kind{KindParent, KindRequirements, KindLabels}},
+			[]Kind{KindParent, KindRequirements, KindZenMLEnv, KindLabels}},
 		{"uv requirements: installer layer first", func(r *settings.Resolved, _ *Inputs) {
 			r.Installer = "uv"
 			r.Requirements = []string{"x"}
-		}, []Kind{KindParent, KindInstaller, KindRequirements, KindLabels}},
-		{"uv with nothing to install: no installer layer", func(r *settings.Resolved, _ *Inputs) { r.Installer = "uv" },
-			[]Kind{KindParent, KindLabels}},
+		}, []Kind{KindParent, KindInstaller, KindRequirements, KindZenMLEnv, KindLabels}},
+		{"uv with nothing to install: uv installed all the same, as ZenML does", func(r *settings.Resolved, _ *Inputs) { r.Installer = "uv" },
+			[]Kind{KindParent, KindInstaller, KindZenMLEnv, KindLabels}},
+		{"default parent: zenml installed first", func(r *settings.Resolved, _ *Inputs) {
+			r.ParentImageIsDefault = true
+			r.Requirements = []string{"x"}
+		}, []Kind{KindParent, KindZenML, KindRequirements, KindZenMLEnv, KindLabels}},
+		{"build args", func(r *settings.Resolved, _ *Inputs) {
+			r.BuildOptions = map[string]any{"build_args": map[string]any{"TEAM": "ml"}}
+		}, []Kind{KindParent, KindBuildArgs, KindZenMLEnv, KindLabels}},
 		{"uv with only a local project install", func(r *settings.Resolved, _ *Inputs) {
 			r.Installer = "uv"
 			r.AllowIncludingFilesInImages = true
 			r.LocalProjectInstallCommand = []string{"uv", "pip", "install", "--system", "."}
-		}, []Kind{KindParent, KindInstaller, KindCode, KindLocalInstall, KindLabels}},
+		}, []Kind{KindParent, KindInstaller, KindZenMLEnv, KindCode, KindLocalInstall, KindLabels}},
 		{"local project install without code: no install layer", func(r *settings.Resolved, _ *Inputs) {
 			r.LocalProjectInstallCommand = []string{"pip", "install", "."}
-		}, []Kind{KindParent, KindLabels}},
+		}, []Kind{KindParent, KindZenMLEnv, KindLabels}},
 		{"stack requirements off", func(r *settings.Resolved, in *Inputs) {
 			r.InstallStackRequirements = false
 			in.StackRequirements = []string{"s3fs"}
-		}, []Kind{KindParent, KindLabels}},
+		}, []Kind{KindParent, KindZenMLEnv, KindLabels}},
 		{"stack requirements on but none passed", func(r *settings.Resolved, in *Inputs) {
 			r.InstallStackRequirements = true
 			in.StackRequirements = nil
-		}, []Kind{KindParent, KindLabels}},
+		}, []Kind{KindParent, KindZenMLEnv, KindLabels}},
 		{"stack requirements on", func(r *settings.Resolved, in *Inputs) {
 			r.InstallStackRequirements = true
 			in.StackRequirements = []string{"s3fs"}
-		}, []Kind{KindParent, KindStack, KindLabels}},
+		}, []Kind{KindParent, KindStack, KindZenMLEnv, KindLabels}},
 		{"integration without apt packages", func(r *settings.Resolved, _ *Inputs) {
 			r.RequiredIntegrations = []string{"sklearn"}
-		}, []Kind{KindParent, KindIntegrations, KindLabels}},
+		}, []Kind{KindParent, KindIntegrations, KindZenMLEnv, KindLabels}},
 		{"integration with apt packages", func(r *settings.Resolved, _ *Inputs) {
 			r.RequiredIntegrations = []string{"lightgbm"}
-		}, []Kind{KindParent, KindApt, KindIntegrations, KindLabels}},
+		}, []Kind{KindParent, KindApt, KindIntegrations, KindZenMLEnv, KindLabels}},
 		{"local environment", func(r *settings.Resolved, in *Inputs) {
 			r.LocalEnvironment = "pip_freeze"
 			in.HasLocalEnvironment = true
-		}, []Kind{KindParent, KindLocalEnv, KindLabels}},
+		}, []Kind{KindParent, KindLocalEnv, KindZenMLEnv, KindLabels}},
 		{"export passed but replication off: ignored", func(_ *settings.Resolved, in *Inputs) {
 			in.HasLocalEnvironment = true
-		}, []Kind{KindParent, KindLabels}},
+		}, []Kind{KindParent, KindZenMLEnv, KindLabels}},
 		{"pyproject", func(r *settings.Resolved, _ *Inputs) { r.PyprojectPath = "pyproject.toml" },
-			[]Kind{KindParent, KindPyproject, KindLabels}},
+			[]Kind{KindParent, KindPyproject, KindZenMLEnv, KindLabels}},
 		{"requirements file", func(r *settings.Resolved, _ *Inputs) { r.RequirementsFile = "requirements.txt" },
-			[]Kind{KindParent, KindRequirements, KindLabels}},
+			[]Kind{KindParent, KindRequirements, KindZenMLEnv, KindLabels}},
 		{"requirements file and list: one layer", func(r *settings.Resolved, _ *Inputs) {
 			r.RequirementsFile = "requirements.txt"
 			r.Requirements = []string{"x"}
-		}, []Kind{KindParent, KindRequirements, KindLabels}},
+		}, []Kind{KindParent, KindRequirements, KindZenMLEnv, KindLabels}},
 		{"dockerfile parent", func(r *settings.Resolved, _ *Inputs) {
 			r.ParentImage = ""
 			r.Dockerfile = "Dockerfile"
-		}, []Kind{KindDockerfile, KindLabels}},
+		}, []Kind{KindDockerfile, KindZenMLEnv, KindLabels}},
 		{"skip_build ignores everything else", func(r *settings.Resolved, in *Inputs) {
 			full := fullResolved()
 			full.SkipBuild = true
@@ -419,10 +426,10 @@ func TestBuildIntegrations(t *testing.T) {
 	}{
 		{name: "requirements sorted", integrations: []string{"sklearn", "pandas"},
 			wantReqs: []string{"pandas>=2.0.0", "scikit-learn"}},
-		{name: "apt merged with user packages, sorted and unique", integrations: []string{"xgboost", "lightgbm", "skypilot_aws"},
+		{name: "apt: the user's packages, then the integrations', as written", integrations: []string{"xgboost", "lightgbm", "skypilot_aws"},
 			apt:      []string{"libgomp1", "curl"},
 			wantReqs: []string{"lightgbm>=1.0.0", "skypilot[aws]>=0.11.0,<0.12.0", "xgboost>=1.0.0"},
-			wantApt:  []string{"curl", "libgomp1", "openssh-client", "rsync"}},
+			wantApt:  append([]string{"libgomp1", "curl"}, append(slices.Clone(Integrations["lightgbm"].AptPackages), Integrations["skypilot_aws"].AptPackages...)...)},
 		{name: "names are case-insensitive", integrations: []string{"LightGBM"},
 			wantReqs: []string{"lightgbm>=1.0.0"}, wantApt: []string{"libgomp1"}},
 		{name: "duplicate integration installs once", integrations: []string{"s3", "s3"},
@@ -856,4 +863,29 @@ func TestUVRequirementFlagsReachTheListInstall(t *testing.T) {
 	l := mustFind(t, mustBuild(t, r, Inputs{}), KindRequirements)
 	wantArgv(t, "install", lastExec(t, l).Argv, []string{"uv", "pip", "install", "--system", "--system-certs", "--prerelease=allow",
 		"--cache-dir=/var/cache/stepimage/uv", "--link-mode=copy", "-r", "/run/stepimage/requirements.txt"})
+}
+
+// TestZenMLLayer: on the default parent, zenml is installed first, as ZenML's default parent
+// image carries it; a parent the user chose (or a Dockerfile) is used as ZenML would.
+func TestZenMLLayer(t *testing.T) {
+	r := minimalResolved()
+	r.ParentImageIsDefault = true
+	l := mustFind(t, mustBuild(t, r, Inputs{}), KindZenML)
+	wantArgv(t, "zenml requirement", l.Packages, []string{"zenml==" + ZenMLVersion})
+	l = mustFind(t, mustBuild(t, r, Inputs{ZenMLVersion: "0.90.1"}), KindZenML)
+	wantArgv(t, "chosen zenml requirement", l.Packages, []string{"zenml==0.90.1"})
+
+	r.ParentImageIsDefault = false
+	wantNoLayer(t, mustBuild(t, r, Inputs{}), KindZenML)
+	r.ParentImageIsDefault, r.ParentImage, r.Dockerfile = true, "", "Dockerfile"
+	wantNoLayer(t, mustBuild(t, r, Inputs{}), KindZenML)
+}
+
+func TestIsZenMLVersion(t *testing.T) {
+	for v, want := range map[string]bool{"0.98.0": true, "1.0.0rc1": true, "0.90.1.post2": true, "0.98": true,
+		"": false, "latest": false, "0.98.0; sys_platform": false, "0.98.0 -r x": false, ">=0.9": false} {
+		if got := IsZenMLVersion(v); got != want {
+			t.Errorf("IsZenMLVersion(%q) = %v, want %v", v, got, want)
+		}
+	}
 }

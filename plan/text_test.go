@@ -31,7 +31,7 @@ func TestStringMentionsEveryLayer(t *testing.T) {
 		"$ python -m pip install --cache-dir=/var/cache/stepimage/pip " + UVRequirement,
 		"$ uv pip install --system --system-certs --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /run/stepimage/requirements.txt",
 		"$ UV_SYSTEM_CERTS=1 pip install -e '.[train]'",
-		"$ apt-get update && apt-get install -y --no-install-recommends curl git",
+		"$ apt-get update && apt-get install -y --no-install-recommends git curl",
 		"$ chown -R app .",
 		"reruns when: runtime_environment (no install reruns)",
 		"reruns when: stack requirements passed by the caller; python_package_installer(_args)",
@@ -55,7 +55,7 @@ func TestStringWithoutSteps(t *testing.T) {
 	if strings.Contains(s, "image for step(s)") {
 		t.Errorf("no steps, but String() names some:\n%s", s)
 	}
-	if !strings.HasPrefix(s, " 1. parent ") || !strings.Contains(s, " 2. labels ") {
+	if !strings.HasPrefix(s, " 1. parent ") || !strings.Contains(s, " 3. labels ") {
 		t.Errorf("String() of a minimal plan:\n%s", s)
 	}
 }
