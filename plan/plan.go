@@ -136,6 +136,9 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, warnings...)
+	if w := zenmlMissing(r); w != "" {
+		p.Warnings = append(p.Warnings, w)
+	}
 	p.addApt(append(slices.Clone(r.AptPackages), integrationApt...), in.AptIndexKey)
 	installs, err := p.installLayers(in, integrationRequirements)
 	if err != nil {
@@ -445,6 +448,23 @@ func envNames(env []settings.EnvVar) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// zenmlMissing warns when a parent image the user chose may lack zenml and nothing installs
+// it: ZenML installs none on a custom parent either, and the step then fails at its first
+// `from zenml import step`.
+func zenmlMissing(r *settings.Resolved) string {
+	if r.ParentImageIsDefault || r.Dockerfile != "" || strings.Contains(r.ParentImage, "zenml") || r.RequirementsFile != "" ||
+		r.PyprojectPath != "" || r.LocalEnvironment != "" {
+		return ""
+	}
+	for _, req := range r.Requirements {
+		if name, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(req)), "="); strings.HasPrefix(name, "zenml") {
+			return ""
+		}
+	}
+	return fmt.Sprintf("parent_image %s is not a ZenML image and nothing installs zenml: a ZenML step fails to import it (add zenml==%s to requirements, or remove parent_image to get it installed)",
+		r.ParentImage, ZenMLVersion)
 }
 
 // zenmlVersionRE is a PEP 440 release with an optional pre/post/dev suffix: what pip accepts

@@ -520,6 +520,7 @@ func TestResolveIntegrations(t *testing.T) {
 
 func TestBuildLenientUnknownIntegrationIsAWarning(t *testing.T) {
 	r := minimalResolved()
+	r.ParentImageIsDefault = true // zenml installed: no warning about it
 	r.RequiredIntegrations = []string{"sklearn", "not-real"}
 	p := mustBuild(t, r, Inputs{Lenient: true})
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], `"not-real"`) {
@@ -529,7 +530,9 @@ func TestBuildLenientUnknownIntegrationIsAWarning(t *testing.T) {
 	if !strings.Contains(p.String(), "warning: required_integrations: unknown integration \"not-real\"") {
 		t.Errorf("String() should show the warning:\n%s", p.String())
 	}
-	if strict := mustBuild(t, minimalResolved(), Inputs{}); len(strict.Warnings) != 0 {
+	clean := minimalResolved()
+	clean.ParentImageIsDefault = true
+	if strict := mustBuild(t, clean, Inputs{}); len(strict.Warnings) != 0 {
 		t.Errorf("a plan without problems has warnings %q", strict.Warnings)
 	}
 }
@@ -887,5 +890,21 @@ func TestIsZenMLVersion(t *testing.T) {
 		if got := IsZenMLVersion(v); got != want {
 			t.Errorf("IsZenMLVersion(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+func TestWarnsWhenACustomParentLacksZenML(t *testing.T) {
+	r := minimalResolved()
+	r.ParentImage = "python:3.12-slim"
+	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "zenml==") {
+		t.Errorf("warnings = %q, want one naming zenml==", p.Warnings)
+	}
+	r.Requirements = []string{"zenml[server]==0.98.0"}
+	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 0 {
+		t.Errorf("zenml is in the requirements: warnings = %q", p.Warnings)
+	}
+	r.Requirements, r.ParentImage = nil, "zenmldocker/zenml:0.98.0-py3.11"
+	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 0 {
+		t.Errorf("a ZenML parent: warnings = %q", p.Warnings)
 	}
 }
