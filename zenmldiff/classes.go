@@ -2,7 +2,6 @@ package zenmldiff
 
 import (
 	"slices"
-	"strings"
 )
 
 // Differences are the kinds of undocumented difference the test has seen, each with a rewrite
@@ -11,128 +10,10 @@ import (
 // explains is "unclassified".
 var Differences = []Deviation{
 	{
-		ID:          "default-parent",
-		Description: "the default parent is python:3.11-slim, without ZenML; ZenML's is zenmldocker/zenml:<version>-py<python>, which has ZenML installed",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			if len(zen) == 0 || len(step) == 0 || zen[0].Cmd != "FROM" || step[0].Cmd != "FROM" || len(zen[0].Args) == 0 ||
-				!strings.HasPrefix(zen[0].Args[0], "zenmldocker/zenml:") || zen[0].Equal(step[0]) {
-				return zen, step, false
-			}
-			step = slices.Clone(step)
-			step[0] = zen[0]
-			return zen, step, true
-		},
-	},
-	{
-		ID: "dockerfile-parent",
-		Description: "with dockerfile, the rendering builds the parent as ARG PARENT / FROM ${PARENT}; ZenML builds " +
-			"the Dockerfile as an intermediate image and writes FROM <that image>",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			i := slices.IndexFunc(step, func(in Instruction) bool { return in.Cmd == "FROM" && slices.Contains(in.Args, "${PARENT}") })
-			if i < 0 || len(zen) == 0 || zen[0].Cmd != "FROM" {
-				return zen, step, false
-			}
-			step = slices.Clone(step)
-			step[i] = zen[0]
-			step = slices.DeleteFunc(step, func(in Instruction) bool { return in.Cmd == "ARG" && slices.Contains(in.Args, "PARENT") })
-			return zen, step, true
-		},
-	},
-	{
-		ID: "no-build-when-code-downloaded",
-		Description: "with nothing to install and the code downloaded at run time (ZenML's default: " +
-			"allow_download_from_artifact_store), ZenML builds no image and runs the parent as it is; stepimage builds one with the code",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			if len(zen) != 1 || zen[0].Cmd != "FROM" || len(step) <= 1 || !step[0].Equal(zen[0]) {
-				return zen, step, false
-			}
-			return zen, step[:1], true
-		},
-	},
-	{
-		ID:          "build-args",
-		Description: "ZenML declares ARG KEY for each build_config.build_options build arg, after WORKDIR; stepimage writes no ARG",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			if slices.ContainsFunc(step, func(in Instruction) bool { return in.Cmd == "ARG" }) {
-				return zen, step, false
-			}
-			zen, matched := dropInstructions(zen, func(in Instruction) bool { return in.Cmd == "ARG" })
-			return zen, step, matched
-		},
-	},
-	{
-		ID:          "zenml-env",
-		Description: "ZenML sets ENV ZENML_ENABLE_REPO_INIT_WARNINGS=False and ZENML_CONFIG_PATH=/app/.zenconfig after the installs; stepimage does not",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			isZenMLEnv := func(in Instruction) bool {
-				return in.Cmd == "ENV" && len(in.Args) == 2 &&
-					(in.Args[0] == "ZENML_ENABLE_REPO_INIT_WARNINGS" || in.Args[0] == "ZENML_CONFIG_PATH")
-			}
-			if slices.ContainsFunc(step, isZenMLEnv) {
-				return zen, step, false
-			}
-			zen, matched := dropInstructions(zen, isZenMLEnv)
-			return zen, step, matched
-		},
-	},
-	{
-		ID:          "chmod",
-		Description: "ZenML runs `chmod -R a+rw .` after COPY . . (any user can write /app); stepimage does not",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			isChmod := func(in Instruction) bool {
-				return in.Cmd == "RUN" && slices.Equal(in.Args, []string{"chmod", "-R", "a+rw", "."})
-			}
-			if slices.ContainsFunc(step, isChmod) {
-				return zen, step, false
-			}
-			zen, matched := dropInstructions(zen, isChmod)
-			return zen, step, matched
-		},
-	},
-	{
-		ID:          "uv-without-installs",
-		Description: "ZenML installs uv whenever it builds with the uv installer, even with nothing to install; stepimage only when something is installed",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			isUV := func(in Instruction) bool {
-				return in.Cmd == "RUN" && slices.Equal(in.Args, []string{"pip", "install", "uv"})
-			}
-			if slices.ContainsFunc(step, isUV) {
-				return zen, step, false
-			}
-			zen, matched := dropInstructions(zen, isUV)
-			return zen, step, matched
-		},
-	},
-	{
 		ID:          "env-order",
 		Description: "ENV lines are sorted by key; ZenML keeps the order of the file",
 		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
 			return reorderRuns(zen, step, func(in Instruction) bool { return in.Cmd == "ENV" })
-		},
-	},
-	{
-		ID:          "apt-order",
-		Description: "apt packages are sorted and deduplicated; ZenML installs them in the order written (user's, then integrations')",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			matched := false
-			for _, z := range zen {
-				if !isAptInstall(z) {
-					continue
-				}
-				for j, s := range step {
-					if !isAptInstall(s) || z.Equal(s) {
-						continue
-					}
-					zp, sp := aptPackages(z), aptPackages(s)
-					slices.Sort(zp)
-					if slices.Equal(slices.Compact(zp), sp) {
-						step = slices.Clone(step)
-						step[j] = z
-						matched = true
-					}
-				}
-			}
-			return zen, step, matched
 		},
 	},
 	{

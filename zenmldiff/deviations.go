@@ -46,6 +46,41 @@ var Deviations = []Deviation{
 		},
 	},
 	{
+		ID: "default-parent",
+		Description: "the default parent is " + settings.DefaultParentImage + " with zenml==<version> installed by stepimage's first " +
+			"install (the Docker Hub image is not needed); ZenML's is zenmldocker/zenml:<version>-py<python>, which carries zenml",
+		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
+			if len(zen) == 0 || len(step) == 0 || zen[0].Cmd != "FROM" || len(zen[0].Args) == 0 || !strings.HasPrefix(zen[0].Args[0], "zenmldocker/zenml:") ||
+				!slices.Equal(step[0].Args, []string{settings.DefaultParentImage}) {
+				return zen, step, false
+			}
+			installsZenML := func(in Instruction) bool {
+				return in.Cmd == "RUN" && slices.Contains(in.Args, path.Join(plan.InputsDir, "zenml-requirements.txt"))
+			}
+			out, matched := dropInstructions(step, installsZenML)
+			if !matched {
+				return zen, step, false
+			}
+			out[0] = zen[0]
+			return zen, out, true
+		},
+	},
+	{
+		ID: "dockerfile-parent",
+		Description: "with dockerfile, the rendering names the image built from it ARG PARENT / FROM ${PARENT}; ZenML " +
+			"tags it <repository>:<tag>-intermediate-build and writes FROM with that name",
+		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
+			i := slices.IndexFunc(step, func(in Instruction) bool { return in.Cmd == "FROM" && slices.Contains(in.Args, "${PARENT}") })
+			if i < 0 || len(zen) == 0 || zen[0].Cmd != "FROM" || len(zen[0].Args) == 0 || !strings.HasSuffix(zen[0].Args[0], "-intermediate-build") {
+				return zen, step, false
+			}
+			step = slices.Clone(step)
+			step[i] = zen[0]
+			step = slices.DeleteFunc(step, func(in Instruction) bool { return in.Cmd == "ARG" && slices.Equal(in.Args, []string{"PARENT"}) })
+			return zen, step, true
+		},
+	},
+	{
 		ID: "secret-mounts",
 		Description: "a secret build variable reaches each RUN as a BuildKit secret mount; ZenML bakes the " +
 			"expanded value into an ENV line (ZenML #4599)",
