@@ -58,9 +58,11 @@ func (m *Stepimage) describeImage(ctx context.Context, b *strings.Builder, cfg *
 			return err
 		}
 	}
-	p, err := m.inspectionPlan(cfg, r)
+	// Strict, unlike plan and dockerfile: validate fails wherever build would for a reason
+	// inside the file (an unknown integration, say).
+	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, ZenMLVersion: m.ZenmlVersion})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", cfg.File, err)
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(b, "warning: image %d: %s\n", number, w)

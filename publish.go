@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -62,8 +63,8 @@ func (m *Stepimage) Publish(
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged
-// settings share one) and pushes them as publish does. Every image is built before any is
-// pushed, so a failed build pushes nothing. Prints one line per image: the steps (* = every
+// settings share one), several at a time, and pushes them as publish does. Every image is
+// built before any is pushed, so a failed build pushes nothing. Prints one line per image: the steps (* = every
 // step without an override), the reference, and whether it was reused.
 // +cache="never"
 func (m *Stepimage) PublishAll(
@@ -83,6 +84,10 @@ func (m *Stepimage) PublishAll(
 	// The stack's requirements as a file, one per line.
 	// +optional
 	stackRequirementsFile *dagger.File,
+	// How many images to build at once.
+	// +optional
+	// +default=3
+	parallel int,
 ) (string, error) {
 	req := request{config: config, source: source, localEnvironment: localEnvironment,
 		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
@@ -102,10 +107,8 @@ func (m *Stepimage) PublishAll(
 		}
 		jobs = append(jobs, job)
 	}
-	for _, job := range jobs {
-		if err := job.build(ctx); err != nil {
-			return "", fmt.Errorf("image of step(s) %s: %w (nothing was pushed)", strings.Join(job.steps, ", "), err)
-		}
+	if err := buildAll(ctx, jobs, parallel); err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	var pushed []string
@@ -132,6 +135,28 @@ func (m *Stepimage) prepareImageJob(ctx context.Context, req request, cfg *setti
 	}
 	job.steps = image.Steps
 	return job, nil
+}
+
+// buildAll builds the images at most parallel at a time (layers they share are built once:
+// the engine deduplicates equal operations). The first failure is reported once every build
+// has ended; nothing has been pushed then.
+func buildAll(ctx context.Context, jobs []*publishJob, parallel int) error {
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(parallel, 1))
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if err := job.build(ctx); err != nil {
+				errs[i] = fmt.Errorf("image of step(s) %s: %w (nothing was pushed)", strings.Join(job.steps, ", "), err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // publishJob is one image to publish: where it goes, and either the image found there or the
