@@ -135,7 +135,7 @@ func TestDockerfileFullRendering(t *testing.T) {
 		"WORKDIR /app",
 		`ENV PIP_INDEX_URL="https://pypi.example.com/simple"`,
 		"RUN " + apt + "apt-get update && apt-get install -y --no-install-recommends git curl",
-		"RUN --mount=type=tmpfs,target=/tmp --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --cache-dir=/var/cache/stepimage/pip uv==0.13.9",
+		"RUN --mount=type=tmpfs,target=/tmp --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip pip install --cache-dir=/var/cache/stepimage/pip uv==0.13.9",
 		"# local-environment: the caller provides .stepimage/local-environment.txt in the build context.",
 		install("local-environment.txt"),
 		install("stack-requirements.txt"),
@@ -389,10 +389,10 @@ func TestDockerfileRequirementSources(t *testing.T) {
 		wantFiles map[string]string
 	}{
 		{"list becomes a generated file", func(r *settings.Resolved, _ *Inputs) { r.Requirements = []string{"b==1", "a"} },
-			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
+			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=.stepimage/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
 			map[string]string{".stepimage/requirements.txt": "b==1\na\n"}},
 		{"file is copied from the source", func(r *settings.Resolved, _ *Inputs) { r.RequirementsFile = "deps/requirements.txt" },
-			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=deps/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
+			[]string{"RUN --mount=type=tmpfs,target=/tmp --mount=type=bind,source=deps/requirements.txt,target=/run/stepimage/requirements.txt --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip pip install --default-timeout=60 --cache-dir=/var/cache/stepimage/pip -r /run/stepimage/requirements.txt"},
 			map[string]string{}},
 		{"stack requirements", func(_ *settings.Resolved, in *Inputs) { in.StackRequirements = []string{"z", "y"} },
 			[]string{"--mount=type=bind,source=.stepimage/stack-requirements.txt,target=/run/stepimage/stack-requirements.txt"},

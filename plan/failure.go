@@ -29,7 +29,7 @@ var refusedCredentials = regexp.MustCompile(`\b(401|403)\b|unauthorized|forbidde
 func FailureHint(kind Kind, exitCode int, stderr string) string {
 	lower := strings.ToLower(stderr)
 	switch {
-	case exitCode == 127 && (kind == KindInstaller || strings.Contains(lower, "python")):
+	case exitCode == 127 && (kind == KindInstaller || strings.Contains(lower, "python") || strings.Contains(lower, "pip")):
 		return "the parent image has no Python (or no pip): use a parent image with Python 3 and pip, e.g. python:3.11-slim, or add python3 and python3-pip to apt_packages"
 	case strings.Contains(lower, "no virtual environment found"):
 		return "uv found no virtual environment: set python_package_installer_args: {system: null}, or activate a venv in the parent image"

@@ -278,7 +278,7 @@ func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 		argv = []string{"uv", "pip", "install"}
 		cache = cacheMount(UVVolume, uvCacheDir)
 	} else {
-		argv = []string{"python", "-m", "pip", "install"}
+		argv = []string{"pip", "install"}
 	}
 	argv = append(argv, installerFlags(r)...)
 	argv = append(argv, "--cache-dir="+cache.Target)
@@ -291,7 +291,7 @@ func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 
 // installUV installs the pinned uv with pip, so that its layer stays cached.
 func installUV() Exec {
-	return Exec{Argv: []string{"python", "-m", "pip", "install", "--cache-dir=" + pipCacheDir, UVRequirement},
+	return Exec{Argv: []string{"pip", "install", "--cache-dir=" + pipCacheDir, UVRequirement},
 		Mounts: []Mount{tempMount, cacheMount(PipVolume, pipCacheDir)}, Network: true}
 }
 

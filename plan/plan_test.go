@@ -66,7 +66,7 @@ func TestBuildFullPlanLayerContents(t *testing.T) {
 	})
 	t.Run("installer", func(t *testing.T) {
 		l := mustFind(t, p, KindInstaller)
-		wantArgv(t, "installer command", lastExec(t, l).Argv, []string{"python", "-m", "pip", "install", "--cache-dir=/var/cache/stepimage/pip", UVRequirement})
+		wantArgv(t, "installer command", lastExec(t, l).Argv, []string{"pip", "install", "--cache-dir=/var/cache/stepimage/pip", UVRequirement})
 		if !strings.HasPrefix(UVRequirement, "uv==") {
 			t.Errorf("UVRequirement %q is not pinned with ==", UVRequirement)
 		}
@@ -361,7 +361,7 @@ func TestBuildPipUsesPythonDashMPip(t *testing.T) {
 	p := mustBuild(t, r, Inputs{})
 	wantNoLayer(t, p, KindInstaller)
 	wantArgv(t, "pip install command", lastExec(t, mustFind(t, p, KindRequirements)).Argv,
-		[]string{"python", "-m", "pip", "install", "--default-timeout=60", "--cache-dir=/var/cache/stepimage/pip", "-r", "/run/stepimage/requirements.txt"})
+		[]string{"pip", "install", "--default-timeout=60", "--cache-dir=/var/cache/stepimage/pip", "-r", "/run/stepimage/requirements.txt"})
 }
 
 func TestBuildRequirementsFileVersusList(t *testing.T) {
@@ -676,15 +676,15 @@ func TestInstallExec(t *testing.T) {
 		args      []settings.InstallerArg
 		want      []string
 	}{
-		{"pip without args", "pip", nil, []string{"python", "-m", "pip", "install", pipCache, "-r", file}},
+		{"pip without args", "pip", nil, []string{"pip", "install", pipCache, "-r", file}},
 		{"pip ZenML defaults: --no-cache-dir gives way to the cache volume", "pip", []settings.InstallerArg{arg("default-timeout", "60"), arg("no-cache-dir")},
-			[]string{"python", "-m", "pip", "install", "--default-timeout=60", pipCache, "-r", file}},
+			[]string{"pip", "install", "--default-timeout=60", pipCache, "-r", file}},
 		{"empty value renders --k=", "pip", []settings.InstallerArg{arg("index-url", "")},
-			[]string{"python", "-m", "pip", "install", "--index-url=", pipCache, "-r", file}},
+			[]string{"pip", "install", "--index-url=", pipCache, "-r", file}},
 		{"value kept verbatim", "pip", []settings.InstallerArg{arg("extra-index-url", "https://u:p@x.example/simple?a=b c")},
-			[]string{"python", "-m", "pip", "install", "--extra-index-url=https://u:p@x.example/simple?a=b c", pipCache, "-r", file}},
+			[]string{"pip", "install", "--extra-index-url=https://u:p@x.example/simple?a=b c", pipCache, "-r", file}},
 		{"pip target gets no --system", "pip", []settings.InstallerArg{arg("target", "/opt/lib")},
-			[]string{"python", "-m", "pip", "install", "--target=/opt/lib", pipCache, "-r", file}},
+			[]string{"pip", "install", "--target=/opt/lib", pipCache, "-r", file}},
 		{"uv without args gets --system and copies from its cache", "uv", nil,
 			[]string{"uv", "pip", "install", "--system", "--system-certs", uvCache, "--link-mode=copy", "-r", file}},
 		{"uv ZenML default", "uv", []settings.InstallerArg{arg("no-cache-dir")},

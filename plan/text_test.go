@@ -28,7 +28,7 @@ func TestStringMentionsEveryLayer(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"$ python -m pip install --cache-dir=/var/cache/stepimage/pip " + UVRequirement,
+		"$ pip install --cache-dir=/var/cache/stepimage/pip " + UVRequirement,
 		"$ uv pip install --system --system-certs --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /run/stepimage/requirements.txt",
 		"$ UV_SYSTEM_CERTS=1 pip install -e '.[train]'",
 		"$ apt-get update && apt-get install -y --no-install-recommends git curl",

@@ -146,28 +146,13 @@ var Deviations = []Deviation{
 	},
 	{
 		ID:          "uv-pinned",
-		Description: "uv is installed pinned (" + plan.UVRequirement + ", with python -m pip) so its layer stays cached; ZenML runs `pip install uv`",
+		Description: "uv is installed pinned (" + plan.UVRequirement + ") so its layer stays cached; ZenML runs `pip install uv`",
 		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
 			matched := false
 			step = mapInstructions(step, func(in Instruction) Instruction {
-				if in.Cmd == "RUN" && slices.Equal(in.Args, []string{"python", "-m", "pip", "install", plan.UVRequirement}) {
+				if in.Cmd == "RUN" && slices.Equal(in.Args, []string{"pip", "install", plan.UVRequirement}) {
 					matched = true
 					in.Args = []string{"pip", "install", "uv"}
-				}
-				return in
-			})
-			return zen, step, matched
-		},
-	},
-	{
-		ID:          "pip-as-module",
-		Description: "pip installs run as `python -m pip install` (the pip of the image's python); ZenML runs `pip install`",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			matched := false
-			step = mapInstructions(step, func(in Instruction) Instruction {
-				if in.Cmd == "RUN" && installCommand(in.Args) == "python -m pip install" {
-					matched = true
-					in.Args = append([]string{"pip", "install"}, in.Args[4:]...)
 				}
 				return in
 			})

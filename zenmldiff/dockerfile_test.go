@@ -77,7 +77,7 @@ ENV MODEL_NAME='iris'`
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONUNBUFFERED="1"
-RUN --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip python -m pip install --cache-dir=/var/cache/stepimage/pip uv==0.13.9
+RUN --mount=type=cache,id=stepimage-pip,target=/var/cache/stepimage/pip pip install --cache-dir=/var/cache/stepimage/pip uv==0.13.9
 COPY ["requirements.txt", "/run/stepimage/requirements.txt"]
 RUN --mount=type=cache,id=stepimage-uv,target=/var/cache/stepimage/uv uv pip install --system --system-certs --cache-dir=/var/cache/stepimage/uv --link-mode=copy -r /run/stepimage/requirements.txt
 COPY ["." , "."]
