@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # hack/test.sh [all|unit|integration]: the project's test command (CI runs exactly this).
 #   unit:        gofmt, go vet, go test ./... (engine-free packages; no engine needed)
+#   zenml:       the differential test against ZenML 0.98.0 itself (hack/zenml/difftest.sh:
+#                a venv with zenml from PyPI, ZenML's own compiler and Dockerfile generator)
 #   integration: provisions the engine and registry, then builds real images through
 #                `dagger call -m .` and asserts from inside them; fails when no engine comes up.
 set -euo pipefail
@@ -17,8 +19,14 @@ unit() {
 	export DAGGER_SESSION_PORT=${DAGGER_SESSION_PORT:-1} DAGGER_SESSION_TOKEN=${DAGGER_SESSION_TOKEN:-unit-tests}
 	go vet ./...
 	go vet -tags integration ./integration/
+	go vet -tags zenml ./zenmldiff/
 	(cd tests && go vet ./...)
 	go test -count=1 ./...
+}
+
+zenml() {
+	echo "== zenml: dockerfile and validate against ZenML's own code"
+	hack/zenml/difftest.sh
 }
 
 integration() {
@@ -48,13 +56,25 @@ integration() {
 		module_failed=1
 	fi
 	echo "go integration tests: ${passed} passed, ${failed} failed; test module: ${module_passed} passed, ${module_failed} failed"
-	echo "integration: $((passed + module_passed)) passed, $((failed + module_failed)) failed"
+	total_passed=$((passed + module_passed)) total_failed=$((failed + module_failed))
+	echo "integration: $total_passed passed, $total_failed failed"
 	[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$module_status" = 0 ] && [ "$module_failed" = 0 ]
 }
 
 case "$what" in
-all) unit && integration ;;
+all)
+	unit
+	zenml_status=0
+	zenml || zenml_status=$?
+	integration_status=0
+	integration || integration_status=$?
+	# One closing line over the differential test and the integration tests.
+	if [ "$zenml_status" = 0 ]; then total_passed=$((${total_passed:-0} + 1)); else total_failed=$((${total_failed:-0} + 1)); fi
+	echo "all: ${total_passed:-0} passed, ${total_failed:-1} failed"
+	[ "$zenml_status" = 0 ] && [ "$integration_status" = 0 ]
+	;;
 unit) unit ;;
+zenml) zenml ;;
 integration) integration ;;
-*) echo "usage: $0 [all|unit|integration]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|unit|zenml|integration]" >&2; exit 2 ;;
 esac

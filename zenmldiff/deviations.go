@@ -215,7 +215,7 @@ var Deviations = []Deviation{
 	},
 	{
 		ID: "scratch-tmpfs",
-		Description: "every RUN gets a tmpfs on /tmp, so scratch files (installers', requirement files) never reach " +
+		Description: "every install RUN gets a tmpfs on /tmp, so what installers leave there (uv's interpreter lock) never reaches " +
 			"a layer; ZenML mounts nothing",
 		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
 			matched := false
