@@ -169,11 +169,17 @@ func size(layer v1.Layer) int64 {
 }
 
 // prune empties the engine's cache. A prune leaves entries the engine still holds (the function
-// cache, cache volumes in use), so the offline engine is restarted on an empty state instead;
-// other engines get the prune.
+// cache, cache volumes in use), so an offline engine of hack/engine.sh (STEPIMAGE_ENGINE names
+// it, empty for the default) is restarted on an empty state instead when the runner host is the
+// one `hack/engine.sh env` prints for it; other engines get the prune.
 func prune() {
-	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "unix:///opt/dagger-offline/run/engine.sock" {
-		cmd := exec.Command("hack/engine.sh", "reset")
+	var name []string
+	if n := os.Getenv("STEPIMAGE_ENGINE"); n != "" {
+		name = []string{"--name=" + n}
+	}
+	env, _ := exec.Command("hack/engine.sh", append([]string{"env"}, name...)...).Output()
+	if host := os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST"); host != "" && strings.Contains(string(env), "export _EXPERIMENTAL_DAGGER_RUNNER_HOST="+host+"\n") {
+		cmd := exec.Command("hack/engine.sh", append([]string{"reset"}, name...)...)
 		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 		check(cmd.Run())
 		return
