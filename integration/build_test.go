@@ -12,20 +12,6 @@ import (
 	"time"
 )
 
-// The bundled example, built the way the README does.
-func TestExampleSklearnTrainStep(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(repoRoot, "examples", "sklearn")
-	out := run(t, dir, []string{"build", "--config=settings.yaml", "--source=.", "--step=train"}, "python", "-m", "pipeline.train")
-	if !strings.Contains(out, "iris-classifier-v2: training accuracy") {
-		t.Fatalf("train step output = %q, want the step override's MODEL_NAME and an accuracy", out)
-	}
-	pipelineLevel := run(t, dir, []string{"build", "--config=settings.yaml", "--source=."}, "sh", "-c", "echo $MODEL_NAME; id -un")
-	if pipelineLevel != "iris-classifier\nroot" {
-		t.Fatalf("pipeline-level image: got %q, want MODEL_NAME=iris-classifier and user root", pipelineLevel)
-	}
-}
-
 const checkImports = `import importlib, sys
 for name in sys.argv[1:]:
     module = importlib.import_module(name)
@@ -34,7 +20,10 @@ for name in sys.argv[1:]:
 
 func TestInstallersAndRequirementSources(t *testing.T) {
 	t.Parallel()
-	t.Run("uv with pyproject and requirements file", func(t *testing.T) {
+	// A pyproject without a lock file (resolved at export) beside a requirements file; the
+	// tests module's PyprojectUv builds examples/pyproject-uv (uv.lock, local project install).
+	// The stack's requirements come as a file: a specifier with a comma stays one item.
+	t.Run("uv with an unlocked pyproject, a requirements file and a stack requirements file", func(t *testing.T) {
 		t.Parallel()
 		dir := project(t, map[string]string{
 			"settings.yaml": `settings:
@@ -50,11 +39,13 @@ requires-python = ">=3.9"
 dependencies = ["six==1.16.0"]
 `,
 			"requirements.txt": "idna==3.7\n",
+			"stack.txt":        "packaging>=24,<24.2\n",
 			"check.py":         checkImports,
 		})
-		out := run(t, dir, []string{"build", "--config=settings.yaml", "--source=."}, "python", "check.py", "six", "idna")
-		if out != "six 1.16.0\nidna 3.7" {
-			t.Fatalf("imports = %q, want six 1.16.0 (pyproject) and idna 3.7 (requirements file)", out)
+		out := run(t, dir, []string{"build", "--config=settings.yaml", "--source=.", "--stack-requirements-file=stack.txt"},
+			"python", "check.py", "six", "idna", "packaging")
+		if out != "six 1.16.0\nidna 3.7\npackaging 24.1" {
+			t.Fatalf("imports = %q, want six 1.16.0 (pyproject), idna 3.7 (requirements file), packaging 24.1 (stack file: >=24,<24.2)", out)
 		}
 	})
 	t.Run("pip with a list, installer args, local env export and stack requirements", func(t *testing.T) {
@@ -187,48 +178,6 @@ func TestDockerignoreGitAndUser(t *testing.T) {
 	}
 }
 
-func TestSkipBuildReturnsTheParentUntouched(t *testing.T) {
-	t.Parallel()
-	dir := project(t, map[string]string{
-		"settings.yaml": `settings:
-  docker:
-    skip_build: true
-    parent_image: python:3.11-slim
-    requirements: [six]
-    runtime_environment:
-      NOT_SET: "1"
-`,
-	})
-	out := run(t, dir, []string{"build", "--config=settings.yaml", "--source=."}, "sh", "-c", "pwd; echo ${NOT_SET:-unset}; ls /app 2>/dev/null || echo no-app")
-	if out != "/\nunset\nno-app" {
-		t.Fatalf("got %q, want the parent image as it is (workdir /, no env, no /app)", out)
-	}
-}
-
-func TestDockerfileParentWithLayersOnTop(t *testing.T) {
-	t.Parallel()
-	dir := project(t, map[string]string{
-		"settings.yaml": `settings:
-  docker:
-    dockerfile: docker/Dockerfile
-    build_context_root: docker
-    parent_image_build_config:
-      build_options:
-        buildargs:
-          MARKER: from-build-arg
-    requirements: [six==1.16.0]
-    python_package_installer: pip
-`,
-		"docker/Dockerfile": "FROM python:3.11-slim\nARG MARKER=default\nCOPY marker.txt /marker.txt\nRUN echo \"$MARKER\" >> /marker.txt\n",
-		"docker/marker.txt": "from-context\n",
-		"check.py":          checkImports,
-	})
-	out := run(t, dir, []string{"build", "--config=settings.yaml", "--source=."}, "sh", "-c", "cat /marker.txt; python check.py six")
-	if out != "from-context\nfrom-build-arg\nsix 1.16.0" {
-		t.Fatalf("got %q, want the Dockerfile's layers (context file, build arg) and the requirement on top", out)
-	}
-}
-
 // A code-only change and a runtime-variable change must not rerun any install. The first
 // build is made fresh (a unique build variable) so that the install lines it prints prove the
 // log shows installs when they run.
@@ -310,35 +259,6 @@ func TestBadSettingsNameFileLineFieldAndFix(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("error lacks %q:\n%s", want, tail(log, 20))
 		}
-	}
-}
-
-func TestInspectionFunctions(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(repoRoot, "examples", "sklearn")
-	validate := mustCall(t, dir, "validate", "--config=settings.yaml", "--source=.").stdout
-	if !strings.Contains(validate, "2 image(s)") || !strings.Contains(validate, "train") {
-		t.Errorf("validate: %s", validate)
-	}
-	planOut := mustCall(t, dir, "plan", "--config=settings.yaml", "--step=train").stdout
-	for _, want := range []string{"apt", "requirements", "code", "user", "runtime-env"} {
-		if !strings.Contains(planOut, want) {
-			t.Errorf("plan lacks %q:\n%s", want, planOut)
-		}
-	}
-	misspelt := mustCall(t, dir, "plan", "--config=settings.yaml", "--step=trian").stdout
-	if !strings.Contains(misspelt, `steps.trian: step not listed`) || !strings.Contains(misspelt, `did you mean "train"`) {
-		t.Errorf("a step the file does not list must be warned about in the plan:\n%s", misspelt)
-	}
-	dockerfile := mustCall(t, dir, "dockerfile", "--config=settings.yaml", "--step=train").stdout
-	for _, want := range []string{"FROM python:3.11-slim", "WORKDIR /app", "COPY . .", "USER trainer", `ENV MODEL_NAME="iris-classifier-v2"`} {
-		if !strings.Contains(dockerfile, want) {
-			t.Errorf("dockerfile lacks %q:\n%s", want, dockerfile)
-		}
-	}
-	schema := mustCall(t, dir, "schema").stdout
-	if !strings.Contains(schema, `"python_package_installer"`) || !strings.Contains(schema, "$schema") {
-		t.Errorf("schema: %.300s", schema)
 	}
 }
 

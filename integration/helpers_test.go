@@ -1,8 +1,12 @@
 //go:build integration
 
-// Package integration builds real images on a real Dagger engine by calling the module the way
-// users do (`dagger call -m <repo> ...`), then asserts from inside the images, on the engine's
-// output, and on exported or published images inspected with go-containerregistry.
+// Package integration checks stepimage as users and CI call it, from the `dagger call` CLI, with
+// the guarantees that need the CLI, the engine's log, a registry or an exported tarball.
+//
+// The tests call `dagger call -m <repo> ...` on small synthetic projects (the bundled examples
+// are the tests module's, tests/), then assert on what the CLI prints, from inside the images,
+// on the engine's plain log (what reran), and on exported or published images read with
+// go-containerregistry (no secret anywhere, labels, tags).
 //
 // Run with hack/test.sh integration (it provisions the engine). Without an engine the tests
 // fail: they never skip.
@@ -65,16 +69,22 @@ func call(t *testing.T, dir string, args ...string) result {
 // env:// secrets.
 func callEnv(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
+	return cli(t, dir, env, append([]string{"call", "-m", repoRoot}, args...)...)
+}
+
+// cli runs `dagger --progress=plain ARGS...` in dir.
+func cli(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "dagger", append([]string{"--progress=plain", "call", "-m", repoRoot}, args...)...)
+	cmd := exec.CommandContext(ctx, "dagger", append([]string{"--progress=plain"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	started := time.Now()
 	err := cmd.Run()
-	t.Logf("dagger call %s: %s", strings.Join(args, " "), time.Since(started).Round(time.Millisecond))
+	t.Logf("dagger %s: %s", strings.Join(args, " "), time.Since(started).Round(time.Millisecond))
 	return result{stdout: stdout.String(), log: stripANSI(stderr.String()), err: err}
 }
 
@@ -123,6 +133,18 @@ func run(t *testing.T, dir string, buildArgs []string, argv ...string) string {
 	t.Helper()
 	args := append(append([]string{}, buildArgs...), "with-exec", "--args="+csvList(argv), "stdout")
 	return strings.TrimSpace(mustCall(t, dir, args...).stdout)
+}
+
+// runImage runs argv in a published image, pulled by the engine as a user's runner would,
+// and returns its stdout.
+func runImage(t *testing.T, ref string, argv ...string) string {
+	t.Helper()
+	args := []string{"core", "container", "from", "--address=" + ref, "with-exec", "--args=" + csvList(argv), "stdout"}
+	r := cli(t, t.TempDir(), nil, args...)
+	if r.err != nil {
+		t.Fatalf("dagger %s: %v\n%s", strings.Join(args, " "), r.err, tail(r.log, 40))
+	}
+	return strings.TrimSpace(r.stdout)
 }
 
 // csvList encodes a list argument for the dagger CLI, which reads lists as one CSV record.

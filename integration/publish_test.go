@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,29 +16,39 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
+// publish pushes a new image, pinned by digest under a content tag (and image_tag), in the
+// repository "stepimage" when the settings name none; the image runs; publishing the same
+// content again reuses it without any exec; a code change is a new image.
 func TestPublishThenReuseWithoutBuilding(t *testing.T) {
 	t.Parallel()
-	repo := uniqueName(t)
+	namespace := registry + "/it/" + uniqueName(t)
 	tag := fmt.Sprintf("v%d", time.Now().Unix())
+	run := fmt.Sprint(time.Now().UnixNano())
 	dir := project(t, map[string]string{
 		"settings.yaml": fmt.Sprintf(`settings:
   docker:
-    target_repository: %s
     image_tag: %s
     environment:
-      FRESH: "%d"
+      FRESH: "%s"
     requirements: [six==1.16.0]
-`, repo, tag, time.Now().UnixNano()),
-		"app.py": "print('hi')\n",
+    runtime_environment:
+      RUN_ID: "%s"
+`, tag, run, run),
+		"app.py": "import os, six\nprint(os.environ['RUN_ID'], six.__version__)\n",
 	})
-	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + registry + "/it"}
+	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + namespace}
 	first := mustCall(t, dir, publish...)
 	ref := strings.TrimSpace(first.stdout)
-	if !strings.HasPrefix(ref, registry+"/it/"+repo+":sha256-") || !strings.Contains(ref, "@sha256:") {
-		t.Fatalf("publish printed %q, want %s/it/%s:sha256-<content>@sha256:<digest>", ref, registry, repo)
+	// No target_repository: the repository is "stepimage" under the registry namespace.
+	match := regexp.MustCompile(`^` + regexp.QuoteMeta(namespace) + `/stepimage:sha256-([0-9a-f]{16,64})@sha256:[0-9a-f]{64}$`).FindStringSubmatch(ref)
+	if match == nil {
+		t.Fatalf("publish printed %q, want %s/stepimage:sha256-<content>@sha256:<digest>", ref, namespace)
 	}
 	if !installRan(first.log) {
 		t.Fatalf("the first publish should have built (uv install output expected):\n%s", tail(first.log, 30))
+	}
+	if out := runImage(t, ref, "python", "/app/app.py"); out != run+" 1.16.0" {
+		t.Fatalf("the published image printed %q, want %q (this run's runtime value, six 1.16.0)", out, run+" 1.16.0")
 	}
 
 	img := pull(t, ref)
@@ -47,10 +58,10 @@ func TestPublishThenReuseWithoutBuilding(t *testing.T) {
 			t.Errorf("published image lacks label %s (labels: %v)", key, labels)
 		}
 	}
-	if !strings.Contains(ref, labels["io.stepimage.content-digest"][:32]) {
+	if content := strings.TrimPrefix(labels["io.stepimage.content-digest"], "sha256:"); !strings.HasPrefix(content, match[1]) {
 		t.Errorf("tag of %s does not derive from content digest %s", ref, labels["io.stepimage.content-digest"])
 	}
-	if _, err := remote.Head(mustRef(t, registry+"/it/"+repo+":"+tag), remote.WithTransport(remote.DefaultTransport)); err != nil {
+	if _, err := remote.Head(mustRef(t, namespace+"/stepimage:"+tag), remote.WithTransport(remote.DefaultTransport)); err != nil {
 		t.Errorf("image_tag %s not pushed: %v", tag, err)
 	}
 

@@ -188,7 +188,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Tests":
 		switch fnName {
-		case "BuildSklearn":
+		case "Gpu":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -201,7 +201,49 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
 				}
 			}
-			return (*Tests).BuildSklearn(&parent, ctx, examples)
+			return (*Tests).Gpu(&parent, ctx, examples)
+		case "PrivateIndex":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).PrivateIndex(&parent, ctx, examples)
+		case "All":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).All(&parent, ctx, examples)
+		case "Sklearn":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).Sklearn(&parent, ctx, examples)
 		case "PyprojectUv":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
@@ -244,83 +286,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Tests).SkipBuild(&parent, ctx, examples)
-		case "GpuStatic":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			return (*Tests).GpuStatic(&parent, ctx, examples)
-		case "All":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			var schema *dagger.File
-			if inputArgs["schema"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["schema"]), &schema)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg schema", err))
-				}
-			}
-			return (*Tests).All(&parent, ctx, examples, schema)
-		case "Inspection":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			var schema *dagger.File
-			if inputArgs["schema"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["schema"]), &schema)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg schema", err))
-				}
-			}
-			return (*Tests).Inspection(&parent, ctx, examples, schema)
-		case "PrivateIndex":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			return (*Tests).PrivateIndex(&parent, ctx, examples)
-		case "Publish":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Tests).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

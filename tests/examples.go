@@ -9,18 +9,21 @@ import (
 	"dagger/tests/internal/dagger"
 )
 
-// BuildSklearn builds examples/sklearn: the train step (its own requirements, user and
-// runtime value) and the pipeline-level image, and runs the training in the train image.
+// Sklearn builds examples/sklearn: the train step (its own requirements, user and runtime
+// value) and the pipeline-level image, and runs the training in the train image.
 // +cache="never"
-func (m *Tests) BuildSklearn(
+func (m *Tests) Sklearn(
 	ctx context.Context,
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
 ) (string, error) {
-	src := examples.Directory("sklearn")
+	src, _, err := example(ctx, examples, "sklearn")
+	if err != nil {
+		return "", err
+	}
 	config := src.File("settings.yaml")
 
-	train := dag.Stepimage().Build(config, dagger.StepimageBuildOpts{Source: src, Step: "train"})
+	train := dag.Stepimage().Build(config, src, dagger.StepimageBuildOpts{Step: "train"})
 	out, err := exec(ctx, train, "python", "-m", "pipeline.train")
 	if err != nil {
 		return "", fmt.Errorf("train step: %w", err)
@@ -34,16 +37,18 @@ func (m *Tests) BuildSklearn(
 	if err != nil || accuracy < 0.9 {
 		return "", fmt.Errorf("train step printed %q: want an accuracy of at least 0.9", out)
 	}
-	trainFacts, err := sh(ctx, train, `id -un; dpkg-query -W -f='${Status}\n' libgomp1; python -c 'import joblib, sklearn; print("imports ok")'; stat -c %U /app; echo "$PYTHONUNBUFFERED"`)
+	// The code is copied as root, then the user layer gives /app (and everything in it) to the
+	// user, as ZenML's `chown -R USER .` does.
+	trainFacts, err := sh(ctx, train, `id -un; dpkg-query -W -f='${Status}\n' libgomp1; python -c 'import joblib, sklearn; print("imports ok")'; stat -c %U /app /app/pipeline/train.py; echo "$PYTHONUNBUFFERED"`)
 	if err != nil {
 		return "", fmt.Errorf("train step: %w", err)
 	}
-	if err := expectLines("train image (user, apt package, step requirements, /app owner, build env)", trainFacts,
-		"trainer", "install ok installed", "imports ok", "trainer", "1"); err != nil {
+	if err := expectLines("train image (user, apt package, step requirements, owner of /app and its code, build env)", trainFacts,
+		"trainer", "install ok installed", "imports ok", "trainer", "trainer", "1"); err != nil {
 		return "", err
 	}
 
-	pipeline := dag.Stepimage().Build(config, dagger.StepimageBuildOpts{Source: src})
+	pipeline := dag.Stepimage().Build(config, src)
 	facts, err := sh(ctx, pipeline, `echo "$MODEL_NAME"; id -un; python -c 'import sklearn; print("sklearn ok")'; python -c 'import joblib' 2>/dev/null && echo joblib || echo no-joblib; test -f /app/pipeline/train.py && echo code-ok`)
 	if err != nil {
 		return "", fmt.Errorf("pipeline-level image: %w", err)
@@ -64,7 +69,10 @@ func (m *Tests) PyprojectUv(
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
 ) (string, error) {
-	src := examples.Directory("pyproject-uv")
+	src, _, err := example(ctx, examples, "pyproject-uv")
+	if err != nil {
+		return "", err
+	}
 	lock, err := src.File("uv.lock").Contents(ctx)
 	if err != nil {
 		return "", fmt.Errorf("reading uv.lock: %w", err)
@@ -76,7 +84,7 @@ func (m *Tests) PyprojectUv(
 		}
 	}
 
-	ctr := dag.Stepimage().Build(src.File("settings.yaml"), dagger.StepimageBuildOpts{Source: src})
+	ctr := dag.Stepimage().Build(src.File("settings.yaml"), src)
 	// The console script exists only if the project itself was installed.
 	out, err := exec(ctx, ctr, "pyproject-demo")
 	if err != nil {
@@ -105,12 +113,15 @@ func (m *Tests) CustomDockerfile(
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
 ) (string, error) {
-	src := examples.Directory("custom-dockerfile")
+	src, _, err := example(ctx, examples, "custom-dockerfile")
+	if err != nil {
+		return "", err
+	}
 	banner, err := src.File("docker/banner.txt").Contents(ctx)
 	if err != nil {
 		return "", fmt.Errorf("reading docker/banner.txt: %w", err)
 	}
-	ctr := dag.Stepimage().Build(src.File("settings.yaml"), dagger.StepimageBuildOpts{Source: src})
+	ctr := dag.Stepimage().Build(src.File("settings.yaml"), src)
 	out, err := exec(ctx, ctr, "python", "step.py")
 	if err != nil {
 		return "", err
@@ -136,37 +147,55 @@ func (m *Tests) CustomDockerfile(
 	return "Dockerfile parent (context file, build arg, ENV) + packaging 24.1 + code + runtime env", nil
 }
 
-// SkipBuild builds examples/skip-build: the parent image must come back untouched, and
-// publish must refuse (there is nothing to push).
+// SkipBuild builds examples/skip-build: the parent image must come back untouched, also when
+// the settings list requirements and runtime variables beside skip_build, and publish must
+// refuse (there is nothing to push).
 // +cache="never"
 func (m *Tests) SkipBuild(
 	ctx context.Context,
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
 ) (string, error) {
-	src := examples.Directory("skip-build")
-	config := src.File("settings.yaml")
-	ctr := dag.Stepimage().Build(config, dagger.StepimageBuildOpts{Source: src})
-	parent := dag.Container().From("python:3.11-slim")
-
-	const probe = `pwd; ls /app 2>/dev/null || echo no-app; env | sort | grep -v '^HOSTNAME=' | sha256sum | cut -c1-16`
-	got, err := sh(ctx, ctr, probe)
+	src, _, err := example(ctx, examples, "skip-build")
 	if err != nil {
 		return "", err
 	}
-	want, err := sh(ctx, parent, probe)
+	config := src.File("settings.yaml")
+	contents, err := config.Contents(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading settings.yaml: %w", err)
+	}
+	// The example with more under settings.docker: none of it may be applied.
+	withMore := dag.Directory().WithNewFile("settings.yaml", strings.TrimRight(contents, "\n")+`
+    requirements: [six]
+    runtime_environment:
+      NOT_SET: "1"
+`).File("settings.yaml")
+
+	const probe = `pwd; ls /app 2>/dev/null || echo no-app; python -c 'import six' 2>/dev/null && echo six || echo no-six; env | sort | grep -v '^HOSTNAME=' | sha256sum | cut -c1-16`
+	want, err := sh(ctx, dag.Container().From("python:3.11-slim"), probe)
 	if err != nil {
 		return "", fmt.Errorf("parent image: %w", err)
 	}
-	if got != want {
-		return "", fmt.Errorf("skip_build image differs from python:3.11-slim (workdir, /app, environment):\n  got:  %q\n  want: %q", got, want)
+	for _, tc := range []struct {
+		what   string
+		config *dagger.File
+	}{{"settings.yaml", config}, {"settings.yaml with requirements and runtime_environment added", withMore}} {
+		ctr := dag.Stepimage().Build(tc.config, src)
+		got, err := sh(ctx, ctr, probe)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", tc.what, err)
+		}
+		if got != want {
+			return "", fmt.Errorf("%s: the skip_build image differs from python:3.11-slim (workdir, /app, six, environment):\n  got:  %q\n  want: %q", tc.what, got, want)
+		}
+		if label, err := ctr.Label(ctx, "io.stepimage.content-digest"); err != nil || label != "" {
+			return "", fmt.Errorf("%s: the skip_build image has stepimage's label %q (err %v): nothing may be added", tc.what, label, err)
+		}
 	}
-	if label, err := ctr.Label(ctx, "io.stepimage.content-digest"); err != nil || label != "" {
-		return "", fmt.Errorf("skip_build image has stepimage's label %q (err %v): nothing may be added", label, err)
-	}
-	_, err = dag.Stepimage().Publish(ctx, config, "localhost:5000/tests-module", dagger.StepimagePublishOpts{Source: src})
+	_, err = dag.Stepimage().Publish(ctx, config, src, "localhost:5000/tests-module")
 	if err := expectError("publish with skip_build", err, "skip_build is set"); err != nil {
 		return "", err
 	}
-	return "parent image returned as it is (workdir, env, no /app, no labels); publish refused", nil
+	return "parent image returned as it is (workdir, env, no /app, no requirements, no labels), also with fields to ignore; publish refused", nil
 }

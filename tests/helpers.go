@@ -4,11 +4,49 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
 	"dagger/tests/internal/dagger"
 )
+
+// schemaModeline is the first line of every example settings file: editors validate against
+// the committed schema.
+const schemaModeline = "# yaml-language-server: $schema=../../schema/stepimage.schema.json"
+
+// example returns the folder of an example after checking its settings files (settings*.yaml),
+// as a user of the example would first: each starts with the schema modeline and validates
+// with the folder as its source. It returns validate's output for each file, by name.
+func example(ctx context.Context, examples *dagger.Directory, name string) (*dagger.Directory, map[string]string, error) {
+	dir := examples.Directory(name)
+	files, err := dir.Glob(ctx, "settings*.yaml")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing examples/%s/settings*.yaml: %w", name, err)
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("examples/%s has no settings*.yaml", name)
+	}
+	validated := map[string]string{}
+	for _, file := range files {
+		contents, err := dir.File(file).Contents(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading examples/%s/%s: %w", name, file, err)
+		}
+		if first, _, _ := strings.Cut(contents, "\n"); first != schemaModeline {
+			return nil, nil, fmt.Errorf("examples/%s/%s: first line is %q, want %q", name, file, first, schemaModeline)
+		}
+		out, err := dag.Stepimage().Validate(ctx, dir.File(file), dagger.StepimageValidateOpts{Source: dir})
+		if err != nil {
+			return nil, nil, fmt.Errorf("validate examples/%s/%s: %w", name, file, err)
+		}
+		if !strings.HasPrefix(out, path.Base(file)+": valid, ") {
+			return nil, nil, fmt.Errorf("validate examples/%s/%s printed:\n%s", name, file, indent(out))
+		}
+		validated[file] = out
+	}
+	return dir, validated, nil
+}
 
 // exec runs argv in ctr and returns its stdout without the trailing newline. A failed command
 // is reported with its exit code and the end of its stderr.

@@ -1,11 +1,12 @@
-// Tests is the Dagger-native test suite of the stepimage module: `dagger call -m tests all`
-// from the repository root.
+// Tests checks stepimage as another Dagger module uses it: one test per bundled example, built
+// through the generated bindings and checked from inside the image (`dagger call -m tests all`).
 //
-// Each exported function is one test: it calls the stepimage module through its generated
-// bindings (dag.Stepimage()), builds the examples under /examples, and asserts from inside
+// Each exported function is one test, named after its folder under /examples: it validates the
+// example's settings files, builds the example with dag.Stepimage(), and asserts from inside
 // the built containers. A test returns a short account of what it checked, or an error that
 // says what was expected and what was found. All runs every test, three at a time, and ends
-// its report with "N passed, M failed".
+// its report with "N passed, M failed". The CLI, the engine's log, registries and exported
+// tarballs are the integration tests' (integration/), not this module's.
 package main
 
 import (
@@ -48,20 +49,15 @@ func (m *Tests) All(
 	// The examples directory of the repository.
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
-	// The committed JSON Schema of the settings file.
-	// +defaultPath="/schema/stepimage.schema.json"
-	schema *dagger.File,
 ) (string, error) {
 	// Slowest first, so that they overlap the quick ones.
 	cases := []testCase{
-		{"BuildSklearn", func(ctx context.Context) (string, error) { return m.BuildSklearn(ctx, examples) }},
+		{"Sklearn", func(ctx context.Context) (string, error) { return m.Sklearn(ctx, examples) }},
 		{"PrivateIndex", func(ctx context.Context) (string, error) { return m.PrivateIndex(ctx, examples) }},
-		{"GpuStatic", func(ctx context.Context) (string, error) { return m.GpuStatic(ctx, examples) }},
+		{"Gpu", func(ctx context.Context) (string, error) { return m.Gpu(ctx, examples) }},
 		{"PyprojectUv", func(ctx context.Context) (string, error) { return m.PyprojectUv(ctx, examples) }},
 		{"CustomDockerfile", func(ctx context.Context) (string, error) { return m.CustomDockerfile(ctx, examples) }},
-		{"Publish", func(ctx context.Context) (string, error) { return m.Publish(ctx) }},
 		{"SkipBuild", func(ctx context.Context) (string, error) { return m.SkipBuild(ctx, examples) }},
-		{"Inspection", func(ctx context.Context) (string, error) { return m.Inspection(ctx, examples, schema) }},
 	}
 	outcomes := make([]outcome, len(cases))
 	var g errgroup.Group

@@ -62,7 +62,10 @@ func (m *Tests) PrivateIndex(
 	// +defaultPath="/examples"
 	examples *dagger.Directory,
 ) (string, error) {
-	src := examples.Directory("private-index")
+	src, _, err := example(ctx, examples, "private-index")
+	if err != nil {
+		return "", err
+	}
 	config := src.File("settings.yaml")
 	source, err := src.File("private-package/src/stepimage_private_demo/__init__.py").Contents(ctx)
 	if err != nil {
@@ -87,7 +90,7 @@ func (m *Tests) PrivateIndex(
 	}
 
 	// Without the secret the build must stop before building, naming the placeholder.
-	_, err = dag.Stepimage().Build(config, dagger.StepimageBuildOpts{Source: src}).Sync(ctx)
+	_, err = dag.Stepimage().Build(config, src).Sync(ctx)
 	if err := expectError("build without --secret PRIVATE_INDEX_URL", err, "PRIVATE_INDEX_URL"); err != nil {
 		return "", err
 	}
@@ -96,7 +99,7 @@ func (m *Tests) PrivateIndex(
 	ctr := dag.Stepimage().
 		WithService(indexAlias, index).
 		WithSecret("PRIVATE_INDEX_URL", secret).
-		Build(config, dagger.StepimageBuildOpts{Source: src})
+		Build(config, src)
 	out, err := exec(ctx, ctr, "python", "check.py")
 	if err != nil {
 		return "", err

@@ -293,6 +293,9 @@ type SourceMapID string
 // The `StepimageID` scalar type represents an identifier for an object of type Stepimage.
 type StepimageID string
 
+// The `StepimageVarID` scalar type represents an identifier for an object of type StepimageVar.
+type StepimageVarID string
+
 // The `TerminalID` scalar type represents an identifier for an object of type Terminal.
 type TerminalID string
 
@@ -760,6 +763,15 @@ func (r *Binding) AsStepimage() *Stepimage {
 	q := r.query.Select("asStepimage")
 
 	return &Stepimage{
+		query: q,
+	}
+}
+
+// Retrieve the binding value, as type StepimageVar
+func (r *Binding) AsStepimageVar() *StepimageVar {
+	q := r.query.Select("asStepimageVar")
+
+	return &StepimageVar{
 		query: q,
 	}
 }
@@ -5329,6 +5341,30 @@ func (r *Env) WithStepimageInput(name string, value *Stepimage, description stri
 // Declare a desired Stepimage output to be assigned in the environment
 func (r *Env) WithStepimageOutput(name string, description string) *Env {
 	q := r.query.Select("withStepimageOutput")
+	q = q.Arg("name", name)
+	q = q.Arg("description", description)
+
+	return &Env{
+		query: q,
+	}
+}
+
+// Create or update a binding of type StepimageVar in the environment
+func (r *Env) WithStepimageVarInput(name string, value *StepimageVar, description string) *Env {
+	assertNotNil("value", value)
+	q := r.query.Select("withStepimageVarInput")
+	q = q.Arg("name", name)
+	q = q.Arg("value", value)
+	q = q.Arg("description", description)
+
+	return &Env{
+		query: q,
+	}
+}
+
+// Declare a desired StepimageVar output to be assigned in the environment
+func (r *Env) WithStepimageVarOutput(name string, description string) *Env {
+	q := r.query.Select("withStepimageVarOutput")
 	q = q.Arg("name", name)
 	q = q.Arg("description", description)
 
@@ -11078,6 +11114,16 @@ func (r *Client) LoadStepimageFromID(id StepimageID) *Stepimage {
 	}
 }
 
+// Load a StepimageVar from its ID.
+func (r *Client) LoadStepimageVarFromID(id StepimageVarID) *StepimageVar {
+	q := r.query.Select("loadStepimageVarFromID")
+	q = q.Arg("id", id)
+
+	return &StepimageVar{
+		query: q,
+	}
+}
+
 // Load a Terminal from its ID.
 func (r *Client) LoadTerminalFromID(id TerminalID) *Terminal {
 	q := r.query.Select("loadTerminalFromID")
@@ -11198,8 +11244,25 @@ func (r *Client) SourceMap(filename string, line int, column int) *SourceMap {
 	}
 }
 
-func (r *Client) Stepimage() *Stepimage { // stepimage (../../../main.go:24:6)
+// StepimageOpts contains options for Client.Stepimage
+type StepimageOpts struct {
+	//
+	// zenml version to install on the default parent image, e.g. 0.98.0; default: the version
+	// the integration catalogue comes from.
+	//
+	ZenmlVersion string // stepimage (../../../main.go:42:2)
+}
+
+// New takes what every function shares: the zenml version that images built on the default
+// parent get, as ZenML's own default parent image (zenmldocker/zenml:VERSION-pyX.Y) carries it.
+func (r *Client) Stepimage(opts ...StepimageOpts) *Stepimage { // stepimage (../../../main.go:38:1)
 	q := r.query.Select("stepimage")
+	for i := len(opts) - 1; i >= 0; i-- {
+		// `zenmlVersion` optional argument
+		if !querybuilder.IsZeroValue(opts[i].ZenmlVersion) {
+			q = q.Arg("zenmlVersion", opts[i].ZenmlVersion)
+		}
+	}
 
 	return &Stepimage{
 		query: q,
@@ -12239,19 +12302,21 @@ func (r *SourceMap) URL(ctx context.Context) (string, error) {
 	return response, q.Execute(ctx)
 }
 
-// Stepimage builds step images from a settings file. Values for ${VAR} placeholders, secrets
-// and registry credentials are added with the with-* functions before calling build or publish.
-type Stepimage struct { // stepimage (../../../main.go:24:6)
+// Stepimage builds step images from a settings file. Values for ${VAR} placeholders, secrets,
+// registry credentials and services are added with the with-* functions before calling build
+// or publish: a module cannot read the caller's environment.
+type Stepimage struct { // stepimage (../../../main.go:22:6)
 	query *querybuilder.Selection
 
-	dockerfile *string
-	id         *StepimageID
-	plan       *string
-	publish    *string
-	publishAll *string
-	schema     *string
-	validate   *string
-	verifyGpu  *string
+	dockerfile   *string
+	id           *StepimageID
+	plan         *string
+	publish      *string
+	publishAll   *string
+	schema       *string
+	validate     *string
+	verifyGpu    *string
+	zenmlVersion *string
 }
 type WithStepimageFunc func(r *Stepimage) *Stepimage
 
@@ -12271,33 +12336,30 @@ func (r *Stepimage) WithGraphQLQuery(q *querybuilder.Selection) *Stepimage {
 // StepimageBuildOpts contains options for Stepimage.Build
 type StepimageBuildOpts struct {
 	//
-	// Source directory: copied to /app; relative paths in the settings resolve against it.
-	//
-	Source *Directory // stepimage (../../../main.go:103:2)
-	//
 	// Step whose image to build; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../main.go:106:2)
+	Step string // stepimage (../../../build.go:19:2)
 	//
 	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	//
-	LocalEnvironment *File // stepimage (../../../main.go:109:2)
+	LocalEnvironment *File // stepimage (../../../build.go:22:2)
 	//
-	// The stack's requirements (e.g. from `zenml stack export-requirements`), installed when install_stack_requirements is true.
+	// The stack's requirements (e.g. from `zenml stack export-requirements`), installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	//
-	StackRequirements []string // stepimage (../../../main.go:112:2)
+	StackRequirements []string // stepimage (../../../build.go:25:2)
+	//
+	// The stack's requirements as a file, one per line (e.g. `zenml stack export-requirements > stack.txt`).
+	//
+	StackRequirementsFile *File // stepimage (../../../build.go:28:2)
 }
 
 // Build builds the image of one step (or of the pipeline-level settings) and returns it.
 // Only the layers whose inputs changed run again: a code change reruns the code layers only.
-func (r *Stepimage) Build(config *File, opts ...StepimageBuildOpts) *Container { // stepimage (../../../main.go:97:1)
+func (r *Stepimage) Build(config *File, source *Directory, opts ...StepimageBuildOpts) *Container { // stepimage (../../../build.go:11:1)
 	assertNotNil("config", config)
+	assertNotNil("source", source)
 	q := r.query.Select("build")
 	for i := len(opts) - 1; i >= 0; i-- {
-		// `source` optional argument
-		if !querybuilder.IsZeroValue(opts[i].Source) {
-			q = q.Arg("source", opts[i].Source)
-		}
 		// `step` optional argument
 		if !querybuilder.IsZeroValue(opts[i].Step) {
 			q = q.Arg("step", opts[i].Step)
@@ -12310,8 +12372,13 @@ func (r *Stepimage) Build(config *File, opts ...StepimageBuildOpts) *Container {
 		if !querybuilder.IsZeroValue(opts[i].StackRequirements) {
 			q = q.Arg("stackRequirements", opts[i].StackRequirements)
 		}
+		// `stackRequirementsFile` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirementsFile) {
+			q = q.Arg("stackRequirementsFile", opts[i].StackRequirementsFile)
+		}
 	}
 	q = q.Arg("config", config)
+	q = q.Arg("source", source)
 
 	return &Container{
 		query: q,
@@ -12364,14 +12431,14 @@ func (r *Stepimage) BuildDockerfile(config *File, opts ...StepimageBuildDockerfi
 // StepimageDockerfileOpts contains options for Stepimage.Dockerfile
 type StepimageDockerfileOpts struct {
 	//
-	// Step; empty for the pipeline-level settings.
+	// Step whose Dockerfile to print; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../main.go:232:2)
+	Step string // stepimage (../../../inspect.go:94:2)
 }
 
-// Dockerfile prints the Dockerfile ZenML would generate for a step's settings (for inspection
-// and comparison; build uses Dagger layers, not this file).
-func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../main.go:226:1)
+// Dockerfile prints the Dockerfile ZenML would generate for a step's settings, with the same
+// commands as build (for inspection and comparison; build uses Dagger layers, not this file).
+func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../inspect.go:88:1)
 	assertNotNil("config", config)
 	if r.dockerfile != nil {
 		return *r.dockerfile, nil
@@ -12443,13 +12510,14 @@ func (r *Stepimage) UnmarshalJSON(bs []byte) error {
 // StepimagePlanOpts contains options for Stepimage.Plan
 type StepimagePlanOpts struct {
 	//
-	// Step; empty for the pipeline-level settings.
+	// Step whose plan to print; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../main.go:215:2)
+	Step string // stepimage (../../../inspect.go:81:2)
 }
 
-// Plan prints the ordered layers of a step's image: what each does and what reruns it.
-func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../main.go:209:1)
+// Plan prints the ordered layers of a step's image: what each does, the commands it runs, and
+// what reruns it.
+func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../inspect.go:75:1)
 	assertNotNil("config", config)
 	if r.plan != nil {
 		return *r.plan, nil
@@ -12472,38 +12540,36 @@ func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePla
 // StepimagePublishOpts contains options for Stepimage.Publish
 type StepimagePublishOpts struct {
 	//
-	// Source directory.
-	//
-	Source *Directory // stepimage (../../../publish.go:31:2)
-	//
 	// Step; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../publish.go:36:2)
+	Step string // stepimage (../../../publish.go:35:2)
 	//
-	// Export of the local Python environment, when replicate_local_python_environment is set.
+	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	//
-	LocalEnvironment *File // stepimage (../../../publish.go:39:2)
+	LocalEnvironment *File // stepimage (../../../publish.go:38:2)
 	//
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	//
-	StackRequirements []string // stepimage (../../../publish.go:42:2)
+	StackRequirements []string // stepimage (../../../publish.go:41:2)
+	//
+	// The stack's requirements as a file, one per line.
+	//
+	StackRequirementsFile *File // stepimage (../../../publish.go:44:2)
 }
 
 // Publish builds a step's image and pushes it to REGISTRY/TARGET_REPOSITORY under a tag derived
-// from the content digest (and image_tag when set). When an image with that content tag is
-// already there it is reused without building, unless prevent_build_reuse is set. Nothing is
-// pushed when the build fails. Prints the pushed reference, pinned by digest.
-func (r *Stepimage) Publish(ctx context.Context, config *File, registry string, opts ...StepimagePublishOpts) (string, error) { // stepimage (../../../publish.go:25:1)
+// from the content digest, and under image_tag too when set. When an image with that content
+// tag is already there it is reused without building, unless prevent_build_reuse is set. The
+// registry is asked before anything is built, and nothing is pushed when the build fails.
+// Prints the pushed reference, pinned by digest.
+func (r *Stepimage) Publish(ctx context.Context, config *File, source *Directory, registry string, opts ...StepimagePublishOpts) (string, error) { // stepimage (../../../publish.go:25:1)
 	assertNotNil("config", config)
+	assertNotNil("source", source)
 	if r.publish != nil {
 		return *r.publish, nil
 	}
 	q := r.query.Select("publish")
 	for i := len(opts) - 1; i >= 0; i-- {
-		// `source` optional argument
-		if !querybuilder.IsZeroValue(opts[i].Source) {
-			q = q.Arg("source", opts[i].Source)
-		}
 		// `step` optional argument
 		if !querybuilder.IsZeroValue(opts[i].Step) {
 			q = q.Arg("step", opts[i].Step)
@@ -12516,8 +12582,13 @@ func (r *Stepimage) Publish(ctx context.Context, config *File, registry string, 
 		if !querybuilder.IsZeroValue(opts[i].StackRequirements) {
 			q = q.Arg("stackRequirements", opts[i].StackRequirements)
 		}
+		// `stackRequirementsFile` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirementsFile) {
+			q = q.Arg("stackRequirementsFile", opts[i].StackRequirementsFile)
+		}
 	}
 	q = q.Arg("config", config)
+	q = q.Arg("source", source)
 	q = q.Arg("registry", registry)
 
 	var response string
@@ -12529,33 +12600,37 @@ func (r *Stepimage) Publish(ctx context.Context, config *File, registry string, 
 // StepimagePublishAllOpts contains options for Stepimage.PublishAll
 type StepimagePublishAllOpts struct {
 	//
-	// Source directory.
+	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	//
-	Source *Directory // stepimage (../../../publish.go:65:2)
+	LocalEnvironment *File // stepimage (../../../publish.go:80:2)
 	//
-	// Export of the local Python environment, when replicate_local_python_environment is set.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	//
-	LocalEnvironment *File // stepimage (../../../publish.go:70:2)
+	StackRequirements []string // stepimage (../../../publish.go:83:2)
 	//
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements as a file, one per line.
 	//
-	StackRequirements []string // stepimage (../../../publish.go:73:2)
+	StackRequirementsFile *File // stepimage (../../../publish.go:86:2)
+	//
+	// How many images to build at once.
+	//
+	//
+	// Default: 3
+	Parallel int // stepimage (../../../publish.go:90:2)
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged
-// settings share one) and pushes it as publish does. Prints one line per image:
-// the steps (* = every step without an override), the reference, and whether it was reused.
-func (r *Stepimage) PublishAll(ctx context.Context, config *File, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:59:1)
+// settings share one), several at a time, and pushes them as publish does. Every image is
+// built before any is pushed, so a failed build pushes nothing. Prints one line per image: the steps (* = every
+// step without an override), the reference, and whether it was reused.
+func (r *Stepimage) PublishAll(ctx context.Context, config *File, source *Directory, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:70:1)
 	assertNotNil("config", config)
+	assertNotNil("source", source)
 	if r.publishAll != nil {
 		return *r.publishAll, nil
 	}
 	q := r.query.Select("publishAll")
 	for i := len(opts) - 1; i >= 0; i-- {
-		// `source` optional argument
-		if !querybuilder.IsZeroValue(opts[i].Source) {
-			q = q.Arg("source", opts[i].Source)
-		}
 		// `localEnvironment` optional argument
 		if !querybuilder.IsZeroValue(opts[i].LocalEnvironment) {
 			q = q.Arg("localEnvironment", opts[i].LocalEnvironment)
@@ -12564,8 +12639,17 @@ func (r *Stepimage) PublishAll(ctx context.Context, config *File, registry strin
 		if !querybuilder.IsZeroValue(opts[i].StackRequirements) {
 			q = q.Arg("stackRequirements", opts[i].StackRequirements)
 		}
+		// `stackRequirementsFile` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirementsFile) {
+			q = q.Arg("stackRequirementsFile", opts[i].StackRequirementsFile)
+		}
+		// `parallel` optional argument
+		if !querybuilder.IsZeroValue(opts[i].Parallel) {
+			q = q.Arg("parallel", opts[i].Parallel)
+		}
 	}
 	q = q.Arg("config", config)
+	q = q.Arg("source", source)
 	q = q.Arg("registry", registry)
 
 	var response string
@@ -12574,19 +12658,9 @@ func (r *Stepimage) PublishAll(ctx context.Context, config *File, registry strin
 	return response, q.Execute(ctx)
 }
 
-// Registries with credentials, as ADDRESS=USERNAME, in the order of RegistrySecrets.
-func (r *Stepimage) RegistryUsers(ctx context.Context) ([]string, error) { // stepimage (../../../main.go:32:2)
-	q := r.query.Select("registryUsers")
-
-	var response []string
-
-	q = q.Bind(&response)
-	return response, q.Execute(ctx)
-}
-
 // Schema prints the JSON Schema of the settings file, for editors
 // (# yaml-language-server: $schema=...).
-func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../main.go:244:1)
+func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../inspect.go:113:1)
 	if r.schema != nil {
 		return *r.schema, nil
 	}
@@ -12598,37 +12672,17 @@ func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (
 	return response, q.Execute(ctx)
 }
 
-// Names of the secrets, in the order of SecretValues.
-func (r *Stepimage) SecretNames(ctx context.Context) ([]string, error) { // stepimage (../../../main.go:28:2)
-	q := r.query.Select("secretNames")
-
-	var response []string
-
-	q = q.Bind(&response)
-	return response, q.Execute(ctx)
-}
-
-// Aliases of the services, in the order of ServiceValues.
-func (r *Stepimage) ServiceAliases(ctx context.Context) ([]string, error) { // stepimage (../../../main.go:36:2)
-	q := r.query.Select("serviceAliases")
-
-	var response []string
-
-	q = q.Bind(&response)
-	return response, q.Execute(ctx)
-}
-
 // StepimageValidateOpts contains options for Stepimage.Validate
 type StepimageValidateOpts struct {
 	//
 	// Source directory, to check the paths the settings name.
 	//
-	Source *Directory // stepimage (../../../main.go:166:2)
+	Source *Directory // stepimage (../../../inspect.go:21:2)
 }
 
 // Validate checks a settings file and prints a summary: the distinct images, the steps that use
 // each, and warnings. With --source, the files the settings name are checked too.
-func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...StepimageValidateOpts) (string, error) { // stepimage (../../../main.go:160:1)
+func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...StepimageValidateOpts) (string, error) { // stepimage (../../../inspect.go:15:1)
 	assertNotNil("config", config)
 	if r.validate != nil {
 		return *r.validate, nil
@@ -12648,57 +12702,82 @@ func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...Stepimag
 	return response, q.Execute(ctx)
 }
 
-// Values for ${VAR} placeholders, as NAME=VALUE.
-func (r *Stepimage) Vars(ctx context.Context) ([]string, error) { // stepimage (../../../main.go:26:2)
+// Values for ${VAR} placeholders.
+func (r *Stepimage) Vars(ctx context.Context) ([]StepimageVar, error) { // stepimage (../../../main.go:27:2)
 	q := r.query.Select("vars")
 
-	var response []string
+	q = q.Select("id")
+
+	type vars struct {
+		Id StepimageVarID
+	}
+
+	convert := func(fields []vars) []StepimageVar {
+		out := []StepimageVar{}
+
+		for i := range fields {
+			val := StepimageVar{id: &fields[i].Id}
+			val.query = q.Root().Select("loadStepimageVarFromID").Arg("id", fields[i].Id)
+			out = append(out, val)
+		}
+
+		return out
+	}
+	var response []vars
 
 	q = q.Bind(&response)
-	return response, q.Execute(ctx)
+
+	err := q.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	return convert(response), nil
 }
 
 // StepimageVerifyGpuOpts contains options for Stepimage.VerifyGpu
 type StepimageVerifyGpuOpts struct {
 	//
-	// Source directory.
-	//
-	Source *Directory // stepimage (../../../verify.go:31:2)
-	//
 	// Step whose image to verify; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../verify.go:34:2)
+	Step string // stepimage (../../../verify.go:32:2)
 	//
 	// Driver version of the GPU hosts (e.g. 535.104.05), to check CUDA compatibility without a GPU.
 	//
-	DriverVersion string // stepimage (../../../verify.go:37:2)
+	DriverVersion string // stepimage (../../../verify.go:35:2)
 	//
 	// Fail unless the runtime check ran on a GPU engine.
 	//
-	RequireGpu bool // stepimage (../../../verify.go:40:2)
+	RequireGpu bool // stepimage (../../../verify.go:38:2)
 	//
-	// Export of the local Python environment, when replicate_local_python_environment is set.
+	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	//
-	LocalEnvironment *File // stepimage (../../../verify.go:43:2)
+	LocalEnvironment *File // stepimage (../../../verify.go:41:2)
+	//
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
+	//
+	StackRequirements []string // stepimage (../../../verify.go:44:2)
+	//
+	// The stack's requirements as a file, one per line.
+	//
+	StackRequirementsFile *File // stepimage (../../../verify.go:47:2)
 }
 
-// VerifyGpu builds a step's image and checks that it works on a GPU. Static checks always run:
-// the probe runs in the image without a GPU (CUDA runtime present? which CUDA does the framework
-// expect? is the driver new enough?). When the engine has GPU support, the probe runs again with
-// every GPU attached (nvidia-smi -L, device count and name, a small computation on the device),
-// never from the cache. Without a GPU engine the report says "no GPU engine" and gives the
-// static verdict only. Fails when an error is found (or, with --require-gpu, when no GPU engine).
-func (r *Stepimage) VerifyGpu(ctx context.Context, config *File, opts ...StepimageVerifyGpuOpts) (string, error) { // stepimage (../../../verify.go:25:1)
+// VerifyGpu builds a step's image, as build and publish do, and checks that it works on a GPU.
+// Static checks always run: the probe runs in the image without a GPU (CUDA runtime present?
+// which CUDA does the framework expect? is the driver new enough?). When the engine has GPU
+// support, the probe runs again with every GPU attached (nvidia-smi -L, device count and name,
+// a small computation on the device), never from the cache. Without a GPU engine the report
+// says "no GPU engine" and gives the static verdict only. Fails when an error is found (or,
+// with --require-gpu, when no GPU engine).
+func (r *Stepimage) VerifyGpu(ctx context.Context, config *File, source *Directory, opts ...StepimageVerifyGpuOpts) (string, error) { // stepimage (../../../verify.go:24:1)
 	assertNotNil("config", config)
+	assertNotNil("source", source)
 	if r.verifyGpu != nil {
 		return *r.verifyGpu, nil
 	}
 	q := r.query.Select("verifyGpu")
 	for i := len(opts) - 1; i >= 0; i-- {
-		// `source` optional argument
-		if !querybuilder.IsZeroValue(opts[i].Source) {
-			q = q.Arg("source", opts[i].Source)
-		}
 		// `step` optional argument
 		if !querybuilder.IsZeroValue(opts[i].Step) {
 			q = q.Arg("step", opts[i].Step)
@@ -12715,8 +12794,17 @@ func (r *Stepimage) VerifyGpu(ctx context.Context, config *File, opts ...Stepima
 		if !querybuilder.IsZeroValue(opts[i].LocalEnvironment) {
 			q = q.Arg("localEnvironment", opts[i].LocalEnvironment)
 		}
+		// `stackRequirements` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirements) {
+			q = q.Arg("stackRequirements", opts[i].StackRequirements)
+		}
+		// `stackRequirementsFile` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirementsFile) {
+			q = q.Arg("stackRequirementsFile", opts[i].StackRequirementsFile)
+		}
 	}
 	q = q.Arg("config", config)
+	q = q.Arg("source", source)
 
 	var response string
 
@@ -12726,7 +12814,7 @@ func (r *Stepimage) VerifyGpu(ctx context.Context, config *File, opts ...Stepima
 
 // WithEnv gives a value to the ${NAME} placeholders of environment and runtime_environment.
 // A module cannot read the caller's environment: pass values explicitly.
-func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage (../../../main.go:43:1)
+func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage (../../../main.go:77:1)
 	q := r.query.Select("withEnv")
 	q = q.Arg("name", name)
 	q = q.Arg("value", value)
@@ -12736,8 +12824,21 @@ func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage
 	}
 }
 
+// WithEnvFile gives values to ${NAME} placeholders from a dotenv-style file: NAME=VALUE lines,
+// optionally quoted or prefixed with `export`; blank lines and # comments are skipped. Values
+// given later (with-env, another file) win.
+func (r *Stepimage) WithEnvFile(file *File) *Stepimage { // stepimage (../../../main.go:123:1)
+	assertNotNil("file", file)
+	q := r.query.Select("withEnvFile")
+	q = q.Arg("file", file)
+
+	return &Stepimage{
+		query: q,
+	}
+}
+
 // WithRegistryAuth adds credentials for a registry, used by publish and its reuse check.
-func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Secret) *Stepimage { // stepimage (../../../main.go:70:1)
+func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Secret) *Stepimage { // stepimage (../../../main.go:99:1)
 	assertNotNil("secret", secret)
 	q := r.query.Select("withRegistryAuth")
 	q = q.Arg("address", address)
@@ -12752,7 +12853,7 @@ func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Se
 // WithSecret gives a secret to the ${NAME} placeholders of environment (build-time only). The
 // value reaches the install steps as a secret variable and is never written to the image, its
 // config or the logs. A secret in runtime_environment is refused.
-func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepimage (../../../main.go:57:1)
+func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepimage (../../../main.go:89:1)
 	assertNotNil("value", value)
 	q := r.query.Select("withSecret")
 	q = q.Arg("name", name)
@@ -12765,7 +12866,7 @@ func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepi
 
 // WithService makes a service reachable from the install steps under an alias, e.g. a private
 // package index started in CI: environment: {PIP_INDEX_URL: http://index:8080/simple}.
-func (r *Stepimage) WithService(alias string, service *Service) *Stepimage { // stepimage (../../../main.go:84:1)
+func (r *Stepimage) WithService(alias string, service *Service) *Stepimage { // stepimage (../../../main.go:112:1)
 	assertNotNil("service", service)
 	q := r.query.Select("withService")
 	q = q.Arg("alias", alias)
@@ -12774,6 +12875,108 @@ func (r *Stepimage) WithService(alias string, service *Service) *Stepimage { // 
 	return &Stepimage{
 		query: q,
 	}
+}
+
+// The zenml version installed on the default parent image ("" for the version the
+// integration catalogue comes from).
+func (r *Stepimage) ZenmlVersion(ctx context.Context) (string, error) { // stepimage (../../../main.go:25:2)
+	if r.zenmlVersion != nil {
+		return *r.zenmlVersion, nil
+	}
+	q := r.query.Select("zenmlVersion")
+
+	var response string
+
+	q = q.Bind(&response)
+	return response, q.Execute(ctx)
+}
+
+// Var is a value for the ${NAME} placeholders of environment and runtime_environment.
+type StepimageVar struct { // stepimage (../../../main.go:51:6)
+	query *querybuilder.Selection
+
+	id    *StepimageVarID
+	name  *string
+	value *string
+}
+
+func (r *StepimageVar) WithGraphQLQuery(q *querybuilder.Selection) *StepimageVar {
+	return &StepimageVar{
+		query: q,
+	}
+}
+
+// A unique identifier for this StepimageVar.
+func (r *StepimageVar) ID(ctx context.Context) (StepimageVarID, error) {
+	if r.id != nil {
+		return *r.id, nil
+	}
+	q := r.query.Select("id")
+
+	var response StepimageVarID
+
+	q = q.Bind(&response)
+	return response, q.Execute(ctx)
+}
+
+// XXX_GraphQLType is an internal function. It returns the native GraphQL type name
+func (r *StepimageVar) XXX_GraphQLType() string {
+	return "StepimageVar"
+}
+
+// XXX_GraphQLIDType is an internal function. It returns the native GraphQL type name for the ID of this object
+func (r *StepimageVar) XXX_GraphQLIDType() string {
+	return "StepimageVarID"
+}
+
+// XXX_GraphQLID is an internal function. It returns the underlying type ID
+func (r *StepimageVar) XXX_GraphQLID(ctx context.Context) (string, error) {
+	id, err := r.ID(ctx)
+	if err != nil {
+		return "", err
+	}
+	return string(id), nil
+}
+
+func (r *StepimageVar) MarshalJSON() ([]byte, error) {
+	id, err := r.ID(marshalCtx)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(id)
+}
+func (r *StepimageVar) UnmarshalJSON(bs []byte) error {
+	var id string
+	err := json.Unmarshal(bs, &id)
+	if err != nil {
+		return err
+	}
+	*r = *dag.LoadStepimageVarFromID(StepimageVarID(id))
+	return nil
+}
+
+func (r *StepimageVar) Name(ctx context.Context) (string, error) { // stepimage (../../../main.go:52:2)
+	if r.name != nil {
+		return *r.name, nil
+	}
+	q := r.query.Select("name")
+
+	var response string
+
+	q = q.Bind(&response)
+	return response, q.Execute(ctx)
+}
+
+func (r *StepimageVar) Value(ctx context.Context) (string, error) { // stepimage (../../../main.go:53:2)
+	if r.value != nil {
+		return *r.value, nil
+	}
+	q := r.query.Select("value")
+
+	var response string
+
+	q = q.Bind(&response)
+	return response, q.Execute(ctx)
 }
 
 // An interactive terminal that clients can connect to.
