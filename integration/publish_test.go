@@ -151,7 +151,14 @@ func TestFailedBuildPublishesNothing(t *testing.T) {
 	if !strings.Contains(log, `layer "requirements" failed`) {
 		t.Fatalf("the failing layer must be named:\n%s", tail(log, 30))
 	}
-	repository, err := name.NewRepository(registry+"/it/"+repo, name.Insecure)
+	wantNoTags(t, registry+"/it/"+repo)
+}
+
+// wantNoTags asserts that nothing was pushed to a repository. Anything but "no such
+// repository" leaves the question open: the registry must answer.
+func wantNoTags(t *testing.T, repo string) {
+	t.Helper()
+	repository, err := name.NewRepository(repo, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,9 +166,8 @@ func TestFailedBuildPublishesNothing(t *testing.T) {
 	var terr *transport.Error
 	switch {
 	case err == nil && len(tags) > 0:
-		t.Fatalf("a failed build pushed tags %v to %s", tags, repository)
+		t.Errorf("tags %v were pushed to %s", tags, repository)
 	case err != nil && !(errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound):
-		// Anything but "no such repository" leaves the question open: the registry must answer.
 		t.Fatalf("listing %s: %v", repository, err)
 	}
 }
