@@ -12,12 +12,21 @@ func (c *Config) CheckFiles(r *Resolved, exists func(path string) (bool, error))
 		step = r.Steps[0]
 	}
 	rv := &resolver{c: c, step: step}
+	// r.Dockerignore comes from build_config.dockerignore, else from the deprecated dockerignore.
+	dockerignoreField := "dockerignore"
+	var stepDocker *DockerSettings
+	if rv.stepLevel() {
+		stepDocker = c.Steps[step].Docker
+	}
+	if ds := mergeDocker(c.Pipeline.Docker, stepDocker); ds.BuildConfig != nil && ds.BuildConfig.Dockerignore != nil {
+		dockerignoreField = "build_config.dockerignore"
+	}
 	const fix = "paths are relative to the source directory (--source), not to the configuration file; check the spelling or add the file"
 	checks := []struct{ field, path, what string }{
 		{"dockerfile", r.Dockerfile, "Dockerfile"},
 		{"build_context_root", r.BuildContextRoot, "build context root"},
 		{"parent_image_build_config.dockerignore", r.ParentImageDockerignore, "dockerignore file"},
-		{"build_config.dockerignore", r.Dockerignore, "dockerignore file"},
+		{dockerignoreField, r.Dockerignore, "dockerignore file"},
 		{"pyproject_path", r.PyprojectPath, "pyproject file"},
 		{"requirements", r.RequirementsFile, "requirements file"},
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -13,10 +15,13 @@ import (
 // decoder walks yaml.Node trees rather than using yaml's struct decoding, so that every problem
 // gets a line, a column and a field path, and so that all problems are collected in one pass.
 type decoder struct {
-	file   string
-	errs   Errors
-	warns  []Warning
-	pos    map[string]position
+	file  string
+	errs  Errors
+	warns []Warning
+	pos   map[string]position
+	// order maps the path of a free-form mapping (environment, installer args...) to its keys in
+	// the order written: Go maps forget it, and ZenML keeps it in the Dockerfile.
+	order  map[string][]string
 	budget int // nodes left to visit; aliases can make a small file expand enormously
 	spent  bool
 
@@ -31,7 +36,7 @@ const maxNodes = 100000
 const maxDepth = 32
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, pos: map[string]position{}, budget: maxNodes}
+	return &decoder{file: file, pos: map[string]position{}, order: map[string][]string{}, budget: maxNodes}
 }
 
 func nodePos(n *yaml.Node) position {
@@ -160,15 +165,19 @@ func joinPath(path, key string) string {
 type pair struct{ key, value *yaml.Node }
 
 // pairs lists a mapping's entries, expanding YAML merge keys (<<: *base) and reporting
-// duplicate or non-string keys. Explicit keys win over merged ones, as in YAML 1.1.
+// duplicate or non-string keys. Explicit keys win over merged ones, and an earlier mapping of a
+// merge list over a later one, as in YAML 1.1. The entries come in the order PyYAML (which ZenML
+// loads run configurations with) gives the keys of the dict, because that order reaches the
+// image (ENV lines, installer options): merged keys first, in merge order, then the explicit
+// ones; an explicit key that overrides a merged one keeps the merged key's place.
 func (d *decoder) pairs(n *yaml.Node, path string) []pair {
-	var out []pair
+	var explicit []pair
 	seen := map[string]*yaml.Node{}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !d.spend(k, path) {
-			return out
+			return explicit
 		}
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
 			merges = append(merges, v)
@@ -185,17 +194,32 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			continue
 		}
 		seen[name] = k
-		out = append(out, pair{k, v})
+		explicit = append(explicit, pair{k, v})
 	}
+	if len(merges) == 0 {
+		return explicit
+	}
+	// PyYAML's flatten_mapping: the merged entries (the first of a key only), then the explicit
+	// ones; a key keeps the place of its first occurrence and takes the explicit value.
+	var out []pair
+	index := map[string]int{}
 	for _, m := range merges {
 		for _, src := range d.mergeSources(m, path) {
 			for _, p := range d.pairs(src, path) {
-				if name := deref(p.key).Value; seen[name] == nil {
-					seen[name] = p.key
+				name := deref(p.key).Value
+				if _, dup := index[name]; !dup {
+					index[name] = len(out)
 					out = append(out, p)
 				}
 			}
 		}
+	}
+	for _, p := range explicit {
+		if i, ok := index[deref(p.key).Value]; ok {
+			out[i] = p
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -425,31 +449,102 @@ func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 	return b, true
 }
 
+// integer reads an integer as ZenML's pydantic does in lax mode (gpu_count is the only integer
+// field): an integer, a number without a fractional part (1.0), a boolean (true is 1), or a
+// string holding an integer (" 1 ", "+1", "1_000", "1.0"), since real configurations quote it.
 func (d *decoder) integer(n *yaml.Node, path string) (int, bool) {
 	s := d.scalar(n, path, "an integer", "")
 	if s == nil {
 		return 0, false
 	}
 	var i int
-	if s.ShortTag() != "!!int" || s.Decode(&i) != nil {
-		d.fail(n, path, "expected an integer, got "+describe(s), "write a whole number without quotes, e.g. 1")
+	ok := false
+	switch s.ShortTag() {
+	case "!!int":
+		ok = s.Decode(&i) == nil
+	case "!!float":
+		var x float64
+		if s.Decode(&x) == nil && x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			i, ok = int(x), true
+		}
+	case "!!bool":
+		var b bool
+		if s.Decode(&b) == nil {
+			i, ok = boolInt(b), true
+		}
+	case "!!str":
+		i, ok = laxInt(s.Value)
+	}
+	if !ok {
+		d.fail(n, path, "expected an integer, got "+describe(s), "write a whole number, e.g. 1")
 		return 0, false
 	}
 	return i, true
 }
 
+// number reads a number as ZenML's pydantic does in lax mode (cpu_count is the only number
+// field): an integer or a number, a boolean (true is 1), or a string holding a number (" 8 ",
+// "8.0", "1e1", "1_000"). Infinity and NaN are refused: no machine has them, and the resolved
+// settings are hashed as JSON, which cannot hold them.
 func (d *decoder) number(n *yaml.Node, path string) (float64, bool) {
 	s := d.scalar(n, path, "a number", "")
 	if s == nil {
 		return 0, false
 	}
 	var x float64
-	tag := s.ShortTag()
-	if (tag != "!!int" && tag != "!!float") || s.Decode(&x) != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		d.fail(n, path, "expected a number, got "+describe(s), "write a number without quotes, e.g. 2 or 0.5")
+	ok := false
+	switch s.ShortTag() {
+	case "!!int", "!!float":
+		ok = s.Decode(&x) == nil
+	case "!!bool":
+		var b bool
+		if s.Decode(&b) == nil {
+			x, ok = float64(boolInt(b)), true
+		}
+	case "!!str":
+		x, ok = laxFloat(s.Value)
+	}
+	if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
+		d.fail(n, path, "expected a finite number, got "+describe(s), "write a number, e.g. 2 or 0.5")
 		return 0, false
 	}
 	return x, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// laxIntRE is what pydantic parses as an integer from a string (after trimming whitespace):
+// digits with single underscores between them, optionally followed by a zero fraction.
+var laxIntRE = regexp.MustCompile(`^[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?$`)
+
+// laxInt parses a string as pydantic's lax mode does for an int field.
+func laxInt(text string) (int, bool) {
+	t := strings.TrimSpace(text)
+	if !laxIntRE.MatchString(t) {
+		return 0, false
+	}
+	t, _, _ = strings.Cut(strings.ReplaceAll(t, "_", ""), ".")
+	i, err := strconv.Atoi(t)
+	return i, err == nil
+}
+
+// laxFloatRE is a decimal number with optional exponent, underscores only between digits (as
+// Python's float() reads a string); infinity and NaN are refused later anyway.
+var laxFloatRE = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:_[0-9]+)*(?:\.(?:[0-9]+(?:_[0-9]+)*)?)?|\.[0-9]+(?:_[0-9]+)*)(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?$`)
+
+// laxFloat parses a string as pydantic's lax mode does for a float field.
+func laxFloat(text string) (float64, bool) {
+	t := strings.TrimSpace(text)
+	if !laxFloatRE.MatchString(t) {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
+	return x, err == nil
 }
 
 // strings decodes a list of strings; a single string is the most common mistake, so the fix
@@ -491,6 +586,7 @@ func (d *decoder) anyMap(n *yaml.Node, path, mode string) (map[string]any, bool)
 		return nil, false
 	}
 	out := map[string]any{}
+	var order []string
 	ok := true
 	for _, p := range d.pairs(m, path) {
 		key := deref(p.key).Value
@@ -513,7 +609,9 @@ func (d *decoder) anyMap(n *yaml.Node, path, mode string) (map[string]any, bool)
 		}
 		d.pos[field] = nodePos(p.key)
 		out[key] = v
+		order = append(order, key)
 	}
+	d.order[path] = order
 	return out, ok
 }
 
@@ -606,7 +704,10 @@ func (r *Requirements) decodeNode(d *decoder, n *yaml.Node, path string) bool {
 	return false
 }
 
-// decodeNode decodes `replicate_local_python_environment`: bool | "pip_freeze" | "poetry_export" | command list.
+// localEnvironmentMethods are the values of ZenML's PythonEnvironmentExportMethod.
+var localEnvironmentMethods = []string{string(LocalEnvironmentPipFreeze), string(LocalEnvironmentUVFreeze), string(LocalEnvironmentPoetryExport)}
+
+// decodeNode decodes `replicate_local_python_environment`: bool | an export method | command list.
 func (l *LocalEnvironment) decodeNode(d *decoder, n *yaml.Node, path string) bool {
 	v := deref(n)
 	switch {
@@ -616,7 +717,7 @@ func (l *LocalEnvironment) decodeNode(d *decoder, n *yaml.Node, path string) boo
 		return ok
 	case v != nil && v.Kind == yaml.ScalarNode:
 		s, ok := d.str(n, path)
-		if !ok || !d.inEnum(n, path, s, []string{"pip_freeze", "poetry_export"}) {
+		if !ok || !d.inEnum(n, path, s, localEnvironmentMethods) {
 			return false
 		}
 		l.Enabled, l.Method = true, s
@@ -626,6 +727,6 @@ func (l *LocalEnvironment) decodeNode(d *decoder, n *yaml.Node, path string) boo
 		l.Enabled, l.Command = true, c
 		return ok
 	}
-	d.fail(n, path, "expected true, false, \"pip_freeze\", \"poetry_export\" or a command as a list of strings, got "+describe(n), "")
+	d.fail(n, path, "expected true, false, \"pip_freeze\", \"uv_freeze\", \"poetry_export\" or a command as a list of strings, got "+describe(n), "")
 	return false
 }

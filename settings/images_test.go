@@ -76,12 +76,16 @@ settings:
 	}
 }
 
-// TestImageKeyMapOrder: a map-valued setting hashes the same whatever its key order.
+// TestImageKeyMapOrder: build options hash the same whatever their key order; environment order
+// is part of the image (the ENV lines' order, as ZenML writes them).
 func TestImageKeyMapOrder(t *testing.T) {
 	a, _ := resolve(t, "apt_packages: [git]\nbuild_config: {build_options: {a: 1, b: {c: 2, d: 3}}}\nenvironment: {X: 1, Y: 2}\n", "", Vars{})
-	b, _ := resolve(t, "environment: {Y: 2, X: 1}\nbuild_config: {build_options: {b: {d: 3, c: 2}, a: 1}}\napt_packages: [git]\n", "", Vars{})
+	b, _ := resolve(t, "environment: {X: 1, Y: 2}\nbuild_config: {build_options: {b: {d: 3, c: 2}, a: 1}}\napt_packages: [git]\n", "", Vars{})
 	if imageKey(a) != imageKey(b) {
-		t.Error("key depends on map order")
+		t.Error("key depends on the order of build options")
+	}
+	if e, _ := resolve(t, "apt_packages: [git]\nbuild_config: {build_options: {a: 1, b: {c: 2, d: 3}}}\nenvironment: {Y: 2, X: 1}\n", "", Vars{}); imageKey(a) == imageKey(e) {
+		t.Error("environment order changes the image, but not the key")
 	}
 	c, _ := resolve(t, "apt_packages: [git]\nprevent_build_reuse: true\nbuild_config: {build_options: {a: 1, b: {c: 2, d: 3}}}\nenvironment: {X: 1, Y: 2}\n", "", Vars{})
 	if imageKey(a) != imageKey(c) {

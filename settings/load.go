@@ -34,17 +34,28 @@ var stepKeys = []string{
 	"runtime", "secrets", "settings", "step_operator", "substitutions", "success_hook_source",
 }
 
-// Stack component types: settings keys "<type>" or "<type>.<flavor>" configure stack
-// components, which do not affect the image.
+// Stack component types (ZenML's StackComponentType): settings keys "<type>", "<type>.<flavor>"
+// or "<type>:<name>" configure stack components, which do not affect the image.
 var componentTypes = []string{
 	"alerter", "annotator", "artifact_store", "container_registry", "data_validator", "deployer",
 	"experiment_tracker", "feature_store", "image_builder", "log_store", "model_deployer",
-	"model_registry", "orchestrator", "step_operator",
+	"model_registry", "orchestrator", "sandbox", "step_operator",
 }
 
-// ZenML resource fields that only matter to deployers; accepted with a warning.
+// componentKeyRE is ZenML's STACK_COMPONENT_REGEX (matched in full): a settings key that
+// configures a stack component.
+var componentKeyRE = regexp.MustCompile(`^(?:` + strings.Join(componentTypes, "|") + `)(?:[.:].+)?$`)
+
+// deploymentKey is ZenML's third general settings key (DeploymentSettings): pipeline level only,
+// and without effect on images.
+const deploymentKey = "deployment"
+
+// ZenML resource fields that only matter to deployers, resource pools and schedulers, and the
+// legacy inputs ResourceSettings still folds into them; accepted with a warning.
 var ignoredResourceKeys = []string{
-	"autoscaling_metric", "autoscaling_target", "max_concurrency", "max_replicas", "min_replicas",
+	"allocation_wait_timeout_seconds", "autoscaling_metric", "autoscaling_target", "gpu_class",
+	"initialization_lease_seconds", "max_concurrency", "max_replicas", "min_replicas",
+	"pool_resource_demands", "pool_resources", "preemptible", "reclaim_tolerance", "resources",
 }
 
 var dockerType = reflect.TypeOf(DockerSettings{})
@@ -70,7 +81,7 @@ func Load(file string, data []byte) (*Config, error) {
 	if root == nil {
 		return nil, d.errs.err()
 	}
-	c := &Config{File: file, Steps: map[string]StepSettings{}, pos: d.pos}
+	c := &Config{File: file, Steps: map[string]StepSettings{}, pos: d.pos, order: d.order}
 	if isBareDocument(d, root) {
 		c.bare = true
 		c.Pipeline.Docker = d.docker(root, "")
@@ -101,7 +112,7 @@ func (d *decoder) parse(data []byte) (root *yaml.Node) {
 		if errors.Is(err, io.EOF) {
 			d.failEmpty()
 		} else {
-			d.syntaxError(err)
+			d.syntaxError(err, data)
 		}
 		return nil
 	}
@@ -110,7 +121,7 @@ func (d *decoder) parse(data []byte) (root *yaml.Node) {
 		d.fail(&next, "", "more than one YAML document (---) in the file", "keep one document per file")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		d.syntaxError(err)
+		d.syntaxError(err, data)
 		return nil
 	}
 	d.fileNodes, d.hasAliases = countNodes(&doc)
@@ -140,19 +151,90 @@ func (d *decoder) failEmpty() {
 		Fix: "add `settings: {docker: {...}}` (a run configuration) or DockerSettings fields such as `requirements:`"})
 }
 
-// syntaxError turns a yaml.v3 error into an Error with the line it names.
-func (d *decoder) syntaxError(err error) {
+// syntaxError turns a yaml.v3 error into an Error on the line where the parser failed (see
+// syntaxErrorLine).
+func (d *decoder) syntaxError(err error, data []byte) {
 	msg := err.Error()
 	e := &Error{File: d.file, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	reported := 0
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
+		reported, _ = strconv.Atoi(m[1])
 		e.Message = "invalid YAML: " + m[2]
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		e.Message = "invalid YAML: " + strings.Join(te.Errors, "; ")
 	}
+	e.Line = syntaxErrorLine(data, msg, reported)
 	d.errs = append(d.errs, e)
+}
+
+// syntaxErrorLine finds the line of a YAML syntax error, the one PyYAML names as the problem.
+// yaml.v3 names the line where the enclosing construct starts (a parser error prints it 0-based,
+// one more line up), often lines above the mistake, or no line at all. Feeding the document
+// one byte at a time shows how far the parser read before failing; the problem is on the last
+// line it read, or on the first line up to which a prefix of the document fails the same way
+// (the parser may have read a token or two past the problem to classify it).
+func syntaxErrorLine(data []byte, msg string, reported int) int {
+	r := &byteReader{data: data}
+	if firstDecodeError(r) == nil {
+		return reported
+	}
+	read := bytes.TrimRight(data[:r.pos], "\r\n")
+	last := bytes.Count(read, []byte("\n")) + 1
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	// Each try parses a prefix: bound the work on a large file.
+	budget := maxSyntaxBytes
+	for k := max(reported, 1); k < last && k <= len(lines); k++ {
+		prefix := bytes.Join(lines[:k], nil)
+		if budget -= len(prefix); budget < 0 {
+			break
+		}
+		if err := firstDecodeError(&byteReader{data: prefix}); err != nil && err.Error() == msg {
+			return k
+		}
+	}
+	return last
+}
+
+// maxSyntaxBytes bounds the bytes syntaxErrorLine parses again.
+const maxSyntaxBytes = 4 << 20
+
+// firstDecodeError decodes documents as parse does and returns the first syntax error.
+func firstDecodeError(r io.Reader) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("panic")
+		}
+	}()
+	dec := yaml.NewDecoder(r)
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// byteReader hands out one byte per Read, so that pos is how far yaml.v3 has read.
+type byteReader struct {
+	data []byte
+	pos  int
+}
+
+func (r *byteReader) Read(p []byte) (int, error) {
+	if r.pos >= len(r.data) {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p[0] = r.data[r.pos]
+	r.pos++
+	return 1, nil
 }
 
 // isBareDocument reports whether the top-level keys are DockerSettings fields rather than a run
@@ -194,7 +276,7 @@ func (d *decoder) runConfig(root *yaml.Node, c *Config) {
 		key := deref(p.key).Value
 		switch {
 		case key == "settings":
-			c.Pipeline = d.settingsBlock(p.key, p.value, "settings")
+			c.Pipeline = d.settingsBlock(p.key, p.value, "settings", false)
 		case key == "steps":
 			d.steps(p.value, c)
 		case known[key]:
@@ -249,11 +331,17 @@ func (d *decoder) unknownKey(k *yaml.Node, field, key string, known, critical []
 	d.warn(k, field, msg)
 }
 
-// settingsBlock reads a `settings:` mapping: docker and resources; stack component settings are
-// accepted and ignored.
-func (d *decoder) settingsBlock(key, n *yaml.Node, path string) StepSettings {
+// settingsBlock reads a `settings:` mapping: docker and resources; stack component and
+// deployment settings are accepted and ignored. As ZenML does, it refuses a key that is none
+// of these (its settings would be silently dropped) and a value that is not a mapping, null
+// included; a step's `settings:` must be a mapping too, the pipeline's may be null.
+func (d *decoder) settingsBlock(key, n *yaml.Node, path string, step bool) StepSettings {
 	var s StepSettings
 	if isNull(n) {
+		if step {
+			d.fail(key, path, "expected a mapping of settings (docker, resources, ...), got null",
+				"remove the empty settings key, or give it settings such as docker: {...}")
+		}
 		return s
 	}
 	d.pos[path] = nodePos(key)
@@ -264,24 +352,31 @@ func (d *decoder) settingsBlock(key, n *yaml.Node, path string) StepSettings {
 	for _, p := range d.pairs(m, path) {
 		name := deref(p.key).Value
 		field := joinPath(path, name)
+		valid := name == "docker" || name == "resources" || name == deploymentKey || componentKeyRE.MatchString(name)
+		if !valid {
+			msg := "invalid settings key: ZenML refuses the run configuration"
+			if sg := suggest(name, append([]string{"docker", "resources", deploymentKey}, componentTypes...)); sg != "" {
+				msg += fmt.Sprintf("; did you mean %q?", sg)
+			}
+			d.fail(p.key, field, msg, "use docker, resources, deployment, or a stack component type, "+
+				"optionally with .<flavor> or :<name> (e.g. orchestrator.kubernetes, step_operator:sagemaker)")
+			continue
+		}
+		if v := deref(p.value); v == nil || v.Kind != yaml.MappingNode {
+			d.fail(p.value, field, "expected a mapping of settings, got "+describe(p.value)+": ZenML refuses the run configuration",
+				fmt.Sprintf("write the settings as a mapping (%s: {...}), or remove the key to leave them unset", name))
+			continue
+		}
 		switch {
 		case name == "docker":
-			if !isNull(p.value) {
-				d.pos[field] = nodePos(p.key)
-				s.Docker = d.docker(p.value, field)
-			}
+			d.pos[field] = nodePos(p.key)
+			s.Docker = d.docker(p.value, field)
 		case name == "resources":
-			if !isNull(p.value) {
-				d.pos[field] = nodePos(p.key)
-				s.Resources = d.resources(p.value, field)
-			}
-		case setOf(componentTypes)[strings.SplitN(name, ".", 2)[0]]:
-		default:
-			if sg := suggest(name, []string{"docker", "resources"}); sg != "" {
-				d.fail(p.key, field, fmt.Sprintf("unknown settings key; did you mean %q?", sg), "")
-				continue
-			}
-			d.warn(p.key, field, "unknown settings key, ignored (expected docker, resources or <component_type>[.<flavor>] such as orchestrator.kubernetes)")
+			d.pos[field] = nodePos(p.key)
+			s.Resources = d.resources(p.value, field)
+		case name == deploymentKey && step:
+			d.fail(p.key, field, "deployment settings can only be set at pipeline level: ZenML refuses them on a step",
+				"move them to the pipeline's settings.deployment")
 		}
 	}
 	return s
@@ -295,7 +390,8 @@ func (d *decoder) docker(n *yaml.Node, path string) *DockerSettings {
 	return ds
 }
 
-// resources decodes one ResourceSettings mapping; deployer-only fields are accepted with a warning.
+// resources decodes one ResourceSettings mapping; fields that do not concern images are accepted
+// with a warning.
 func (d *decoder) resources(n *yaml.Node, path string) *ResourceSettings {
 	rs := &ResourceSettings{}
 	m := d.mapping(n, path, "resource settings")
@@ -308,7 +404,7 @@ func (d *decoder) resources(n *yaml.Node, path string) *ResourceSettings {
 	ignored := setOf(ignoredResourceKeys)
 	for _, p := range d.pairs(m, path) {
 		if name := deref(p.key).Value; ignored[name] {
-			d.warn(p.key, joinPath(path, name), "only used by ZenML deployers; ignored for images")
+			d.warn(p.key, joinPath(path, name), "only used by ZenML's deployers, resource pools or orchestrators; ignored for images")
 			continue
 		}
 		filtered.Content = append(filtered.Content, p.key, p.value)
@@ -349,7 +445,7 @@ func (d *decoder) steps(n *yaml.Node, c *Config) {
 					key := deref(p.key).Value
 					switch {
 					case key == "settings":
-						st = d.settingsBlock(p.key, p.value, path+".settings")
+						st = d.settingsBlock(p.key, p.value, path+".settings", true)
 					case known[key]:
 					default:
 						d.unknownKey(p.key, joinPath(path, key), key, stepKeys, []string{"settings"}, false)

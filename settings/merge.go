@@ -2,38 +2,42 @@ package settings
 
 import "reflect"
 
-// mergeDocker returns a fresh copy of base with over merged on top, ZenML's way: values unset in
-// over are ignored, maps and nested build configs merge key by key, lists and scalars replace.
-// Neither argument is modified, so a Config can be resolved any number of times.
+// mergeDocker returns a fresh copy of base (the pipeline level) with over (a step) merged on top,
+// ZenML's way (dict_utils.recursive_update with ignore_none): values unset in over are ignored,
+// and so are null values at any depth of over's maps (a step's `system: null` installer option
+// or `A: null` build arg is dropped, not a flag); maps and nested build configs merge key by
+// key, lists and scalars replace. Neither argument is modified, so a Config can be resolved any
+// number of times.
 func mergeDocker(base, over *DockerSettings) *DockerSettings {
 	out := &DockerSettings{}
-	mergeStruct(reflect.ValueOf(out).Elem(), base)
-	mergeStruct(reflect.ValueOf(out).Elem(), over)
+	mergeStruct(reflect.ValueOf(out).Elem(), base, false)
+	mergeStruct(reflect.ValueOf(out).Elem(), over, true)
 	return out
 }
 
 // mergeResources is mergeDocker for resource settings.
 func mergeResources(base, over *ResourceSettings) *ResourceSettings {
 	out := &ResourceSettings{}
-	mergeStruct(reflect.ValueOf(out).Elem(), base)
-	mergeStruct(reflect.ValueOf(out).Elem(), over)
+	mergeStruct(reflect.ValueOf(out).Elem(), base, false)
+	mergeStruct(reflect.ValueOf(out).Elem(), over, true)
 	return out
 }
 
-// mergeStruct merges the struct src points to (may be nil) into dst (a settable struct value).
-func mergeStruct(dst reflect.Value, src any) {
+// mergeStruct merges the struct src points to (may be nil) into dst (a settable struct value);
+// ignoreNone drops null values in src's maps.
+func mergeStruct(dst reflect.Value, src any, ignoreNone bool) {
 	sv := reflect.ValueOf(src)
 	if sv.IsNil() {
 		return
 	}
 	sv = sv.Elem()
 	for i := 0; i < sv.NumField(); i++ {
-		mergeValue(dst.Field(i), sv.Field(i))
+		mergeValue(dst.Field(i), sv.Field(i), ignoreNone)
 	}
 }
 
 // mergeValue merges one field.
-func mergeValue(dst, src reflect.Value) {
+func mergeValue(dst, src reflect.Value, ignoreNone bool) {
 	if src.IsNil() {
 		return // unset: keep what the lower level said
 	}
@@ -43,31 +47,43 @@ func mergeValue(dst, src reflect.Value) {
 		if !dst.IsNil() {
 			base = dst.Interface().(map[string]any)
 		}
-		dst.Set(reflect.ValueOf(mergeAnyMaps(base, src.Interface().(map[string]any))))
+		dst.Set(reflect.ValueOf(mergeAnyMaps(base, src.Interface().(map[string]any), ignoreNone)))
 	case src.Kind() == reflect.Pointer && src.Elem().Kind() == reflect.Struct && src.Type().Elem() == reflect.TypeOf(DockerBuildConfig{}):
 		out := &DockerBuildConfig{}
 		if !dst.IsNil() {
-			mergeStruct(reflect.ValueOf(out).Elem(), dst.Interface())
+			mergeStruct(reflect.ValueOf(out).Elem(), dst.Interface(), false)
 		}
-		mergeStruct(reflect.ValueOf(out).Elem(), src.Interface())
+		mergeStruct(reflect.ValueOf(out).Elem(), src.Interface(), ignoreNone)
 		dst.Set(reflect.ValueOf(out))
 	default:
 		dst.Set(deepCopy(src))
 	}
 }
 
-// mergeAnyMaps returns a new map: base with over's keys on top; nested maps merge recursively
-// (as ZenML's recursive dict update does), everything else replaces.
-func mergeAnyMaps(base, over map[string]any) map[string]any {
+// mergeAnyMaps returns a new map: base with over's keys on top; nested maps merge recursively,
+// everything else replaces. With ignoreNone it is ZenML's recursive_update(ignore_none=True):
+// null values in over are skipped at every depth, and a nested map replaces a base value that is
+// set and not a map (keeping its nulls) but merges into one that is unset or empty.
+func mergeAnyMaps(base, over map[string]any, ignoreNone bool) map[string]any {
 	out := make(map[string]any, len(base)+len(over))
 	for k, v := range base {
 		out[k] = copyAny(v)
 	}
 	for k, v := range over {
-		bm, bok := out[k].(map[string]any)
+		if ignoreNone && v == nil {
+			continue
+		}
 		om, ook := v.(map[string]any)
-		if bok && ook {
-			out[k] = mergeAnyMaps(bm, om)
+		if !ook {
+			out[k] = copyAny(v)
+			continue
+		}
+		bv := out[k]
+		if ignoreNone && pyFalsy(bv) {
+			bv = map[string]any{} // Python's `original.get(key) or {}`
+		}
+		if bm, bok := bv.(map[string]any); bok {
+			out[k] = mergeAnyMaps(bm, om, ignoreNone)
 			continue
 		}
 		out[k] = copyAny(v)
@@ -75,11 +91,32 @@ func mergeAnyMaps(base, over map[string]any) map[string]any {
 	return out
 }
 
+// pyFalsy reports whether Python would read a decoded YAML value as false.
+func pyFalsy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case int64:
+		return x == 0
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
 // copyAny deep-copies a decoded YAML value.
 func copyAny(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		return mergeAnyMaps(nil, x)
+		return mergeAnyMaps(nil, x, false)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

@@ -49,7 +49,7 @@ func TestMerge(t *testing.T) {
 		{"list inherited", r.RequiredIntegrations, []string{"mlflow"}},
 		{"map merged, null ignored", r.Environment, []EnvVar{{Name: "A", Value: "pipe"}, {Name: "B", Value: "step"}, {Name: "C", Value: "step"}}},
 		{"runtime map merged", r.RuntimeEnvironment, []EnvVar{{Name: "R1", Value: "pipe"}, {Name: "R2", Value: "step"}}},
-		{"installer args merged", r.InstallerArgs, []InstallerArg{{Name: "index-url", Value: sp("https://pipe/simple")}, {Name: "no-cache-dir"}, {Name: "pre"}, {Name: "system", Value: &empty}}},
+		{"installer args merged, step's null dropped, in order", r.InstallerArgs, []InstallerArg{{Name: "no-cache-dir"}, {Name: "system", Value: &empty}, {Name: "index-url", Value: sp("https://pipe/simple")}}},
 		{"build options merged recursively", r.BuildOptions, map[string]any{"buildargs": map[string]any{"X": "1", "Y": "2"}, "target": "base"}},
 		{"nested field inherited", r.Dockerignore, ".dockerignore.pipe"},
 		{"null scalar ignored", r.User, "app"},
@@ -97,7 +97,7 @@ func TestPipelineLevel(t *testing.T) {
 func TestStepChangesInstaller(t *testing.T) {
 	doc := "settings:\n  docker: {apt_packages: [git]}\nsteps:\n  s:\n    settings:\n      docker: {python_package_installer: pip}\n"
 	r, _ := resolve(t, doc, "s", Vars{})
-	want := []InstallerArg{{Name: "default-timeout", Value: sp("60")}, {Name: "no-cache-dir"}}
+	want := []InstallerArg{{Name: "no-cache-dir"}, {Name: "default-timeout", Value: sp("60")}}
 	if r.Installer != "pip" || !reflect.DeepEqual(r.InstallerArgs, want) {
 		t.Errorf("got %s %#v", r.Installer, r.InstallerArgs)
 	}

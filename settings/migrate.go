@@ -2,46 +2,20 @@ package settings
 
 // migrate applies ZenML's handling of deprecated fields to one settings document, so that merging
 // and resolution only ever see the current fields. It runs per document (before merging), as
-// ZenML's validators do, so a step's deprecated field overrides the pipeline's current one.
+// ZenML's validators do, so a step's source_files overrides the pipeline's allow_* flags.
+// dockerignore and build_options are not migrated, as in ZenML 0.98 (see resolve).
 func (d *decoder) migrate(ds *DockerSettings, path string) {
 	field := func(name string) string { return joinPath(path, name) }
 
+	// ZenML 0.98 deprecates dockerignore without migrating it: the image build uses the merged
+	// build_config.dockerignore, else the merged dockerignore (resolve applies that precedence).
 	if ds.Dockerignore != nil {
-		if ds.BuildConfig != nil && ds.BuildConfig.Dockerignore != nil {
-			d.warnAt(field("dockerignore"), "deprecated and ignored, because build_config.dockerignore is also set; remove it")
-		} else {
-			if ds.BuildConfig == nil {
-				ds.BuildConfig = &DockerBuildConfig{}
-				d.pos[field("build_config")] = d.pos[field("dockerignore")]
-			}
-			v := *ds.Dockerignore
-			ds.BuildConfig.Dockerignore = &v
-			d.pos[field("build_config.dockerignore")] = d.pos[field("dockerignore")]
-			d.warnAt(field("dockerignore"), "deprecated; use build_config.dockerignore (applied as such)")
-		}
+		d.warnAt(field("dockerignore"), "deprecated; use build_config.dockerignore (ZenML uses this one only when build_config.dockerignore is unset, at every level)")
 	}
 
+	// ZenML 0.98 deprecates build_options without migrating it, and nothing reads it.
 	if ds.BuildOptions != nil {
-		if ds.ParentImageBuildConfig == nil {
-			ds.ParentImageBuildConfig = &DockerBuildConfig{}
-		}
-		// The explicit new field wins over the deprecated one, key by key.
-		ds.ParentImageBuildConfig.BuildOptions = mergeAnyMaps(ds.BuildOptions, ds.ParentImageBuildConfig.BuildOptions)
-		// Later messages about the migrated value point at the deprecated key. Without a position
-		// of its own, the value would be located at the settings block of whichever level is being
-		// resolved, so every step would repeat the pipeline's warning under its own name.
-		for _, f := range []string{"parent_image_build_config", "parent_image_build_config.build_options"} {
-			if _, set := d.pos[field(f)]; !set {
-				d.pos[field(f)] = d.pos[field("build_options")]
-			}
-		}
-		for k := range ds.BuildOptions {
-			target := field("parent_image_build_config.build_options." + k)
-			if _, set := d.pos[target]; !set {
-				d.pos[target] = d.pos[field("build_options."+k)]
-			}
-		}
-		d.warnAt(field("build_options"), "deprecated; use parent_image_build_config.build_options (applied as such)")
+		d.warnAt(field("build_options"), "deprecated and has no effect (ZenML 0.98 ignores it); use parent_image_build_config.build_options for the dockerfile build, or build_config.build_options")
 	}
 
 	if ds.SourceFiles != nil {

@@ -211,9 +211,9 @@ func TestWarningsNotRepeated(t *testing.T) {
 		return n
 	}
 
-	// The deprecated build_options migrates to parent_image_build_config, which is then unused
-	// without a dockerfile: one warning at the deprecated key, not one more per step.
-	ws := all("settings:\n  docker:\n    apt_packages: [git]\n    build_options: {a: 1}\nsteps:\n  train:\n    settings:\n      docker:\n        user: app\n", Vars{})
+	// parent_image_build_config is unused without a dockerfile: one warning at the pipeline's
+	// key, not one more per step.
+	ws := all("settings:\n  docker:\n    apt_packages: [git]\n    parent_image_build_config: {build_options: {a: 1}}\nsteps:\n  train:\n    settings:\n      docker:\n        user: app\n", Vars{})
 	if n := count(ws, "only used with dockerfile"); n != 1 {
 		t.Errorf("want one 'only used with dockerfile' warning, got %d: %v", n, ws)
 	}

@@ -14,6 +14,12 @@ var installerDefaults = map[Installer]map[string]any{
 	InstallerUV:  {"no-cache-dir": nil},
 }
 
+// installerDefaultOrder is the order of ZenML's default dicts, which its command line keeps.
+var installerDefaultOrder = map[Installer][]string{
+	InstallerPip: {"no-cache-dir", "default-timeout"},
+	InstallerUV:  {"no-cache-dir"},
+}
+
 // section is the part of a level's settings a field belongs to: settings.docker or
 // settings.resources.
 type section string
@@ -128,6 +134,7 @@ func (r *resolver) resolve(vars Vars) *Resolved {
 	}
 	ds := mergeDocker(pipe.Docker, st.Docker)
 	rs := mergeResources(pipe.Resources, st.Resources)
+	r.warnDroppedFlags(pipe.Docker, st.Docker, ds)
 
 	out := &Resolved{}
 	if r.step != "" {
@@ -141,10 +148,69 @@ func (r *resolver) resolve(vars Vars) *Resolved {
 	r.code(ds, out)
 	out.Resources = r.resources(rs)
 	if !out.SkipBuild && nothingToBuild(out) {
-		r.fail(sectionDocker, "", "nothing to build: the default parent image would be used as is (no Dockerfile, requirements, apt packages, environment, user or code in the image)",
-			"set parent_image (with skip_build: true to use an image as is), add requirements, or set allow_including_files_in_images: true")
+		r.fail(sectionDocker, "", "nothing to build: no Dockerfile or custom parent image, and no requirements to install or files to copy; "+
+			"ZenML refuses these settings (\"Unable to run a ZenML pipeline with the given Docker settings\"): "+
+			"it would run its default image as is, user and runtime_environment included, and download the code at run time (allow_download_from_artifact_store)",
+			"set parent_image (with skip_build: true to use an image as is), add requirements, apt_packages or environment, "+
+				"remove install_stack_requirements: false, or set allow_download_from_artifact_store: false to copy the code into the image")
 	}
 	return out
+}
+
+// warnDroppedFlags warns about the null installer options of a step, which the merge drops as
+// ZenML does: a null option is a flag (--system) at pipeline level only.
+func (r *resolver) warnDroppedFlags(pipe, step, merged *DockerSettings) {
+	if step == nil {
+		return
+	}
+	for name, v := range step.PythonPackageInstallerArgs {
+		if v != nil {
+			continue
+		}
+		msg := fmt.Sprintf("null in a step's settings is dropped, as ZenML drops null values when it merges a step over the pipeline: this step gets no --%s from here; "+
+			"set %s: null in the pipeline's settings.docker to pass the flag", name, name)
+		if pipe != nil {
+			if _, set := pipe.PythonPackageInstallerArgs[name]; set {
+				msg = "null in a step's settings is dropped, as ZenML drops null values when it merges a step over the pipeline: the pipeline's value stays"
+			}
+		}
+		if name == "system" && Installer(deref0(merged.PythonPackageInstaller, string(InstallerUV))) == InstallerUV {
+			msg += " (stepimage passes --system to uv by itself when no target is chosen)"
+		}
+		r.warn(sectionDocker, "python_package_installer_args."+name, msg)
+	}
+}
+
+// keyOrder lists the keys of a merged map in ZenML's order: first (a default dict's keys), then
+// the pipeline's keys as written, then those only the step adds, as written. A key a later level
+// overrides keeps its place.
+func (r *resolver) keyOrder(field string, merged map[string]any, first []string) []string {
+	out := make([]string, 0, len(merged))
+	seen := map[string]bool{}
+	add := func(k string) {
+		if _, ok := merged[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, k := range first {
+		add(k)
+	}
+	prefixes := r.prefixes(sectionDocker)
+	for i := len(prefixes) - 1; i >= 0; i-- {
+		for _, k := range r.c.order[joinPath(prefixes[i], field)] {
+			add(k)
+		}
+	}
+	// Keys without a recorded order (a Config built in code): sorted, for a stable result.
+	var rest []string
+	for k := range merged {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // images resolves the base image, Dockerfile and naming fields.
@@ -158,6 +224,15 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 	if ds.BuildConfig != nil {
 		out.BuildOptions = ds.BuildConfig.BuildOptions
 		out.Dockerignore = r.relPath(ds.BuildConfig.Dockerignore, "build_config.dockerignore")
+	}
+	// As ZenML 0.98: the merged build_config.dockerignore, else the merged deprecated dockerignore,
+	// so a step's dockerignore never overrides the pipeline's build_config.dockerignore.
+	if ds.Dockerignore != nil {
+		if ds.BuildConfig != nil && ds.BuildConfig.Dockerignore != nil {
+			r.warn(sectionDocker, "dockerignore", "ignored, because build_config.dockerignore is set (ZenML uses build_config.dockerignore first, whichever level sets it); remove it")
+		} else {
+			out.Dockerignore = r.relPath(ds.Dockerignore, "dockerignore")
+		}
 	}
 	if out.Dockerfile == "" {
 		if out.BuildContextRoot != "" {
@@ -222,13 +297,9 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 // python resolves the installer and its arguments.
 func (r *resolver) python(ds *DockerSettings, out *Resolved) {
 	out.Installer = Installer(deref0(ds.PythonPackageInstaller, string(InstallerUV)))
-	args := mergeAnyMaps(installerDefaults[out.Installer], ds.PythonPackageInstallerArgs)
-	names := make([]string, 0, len(args))
-	for k := range args {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	// ZenML renders {**defaults, **args}: defaults first, then the user's options in order.
+	args := mergeAnyMaps(installerDefaults[out.Installer], ds.PythonPackageInstallerArgs, false)
+	for _, name := range r.keyOrder("python_package_installer_args", args, installerDefaultOrder[out.Installer]) {
 		field := "python_package_installer_args." + name
 		if !argNameRE.MatchString(name) {
 			r.fail(sectionDocker, field, fmt.Sprintf("invalid installer option name %q", name),
@@ -328,15 +399,11 @@ func (r *resolver) code(ds *DockerSettings, out *Resolved) {
 }
 
 // environment resolves one environment map: names checked, values stringified like Python's
-// str() and ${VAR} placeholders expanded. Keys keep their case (ZenML upper-cases them).
+// str() and ${VAR} placeholders expanded. Keys keep their case (ZenML upper-cases them) and
+// ZenML's order (the pipeline's as written, then the step's new keys).
 func (r *resolver) environment(env map[string]any, field string, vars Vars, runtime bool) []EnvVar {
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var out []EnvVar
-	for _, name := range names {
+	for _, name := range r.keyOrder(field, env, nil) {
 		f := field + "." + name
 		if !envNameRE.MatchString(name) {
 			r.fail(sectionDocker, f, fmt.Sprintf("invalid environment variable name %q", name),
@@ -466,13 +533,17 @@ func (r *resolver) controlFree(field, value string) bool {
 	return true
 }
 
-// nothingToBuild reports whether the image would be the default parent image, unchanged.
+// nothingToBuild is ZenML's refusal in build_docker_image: the default parent image, no
+// Dockerfile, and nothing that requires a build (requires_zenml_build). user and
+// runtime_environment do not count, and code counts only when ZenML would include it: with a
+// local install command, or when downloading it from the artifact store is not allowed
+// (BuildConfiguration.should_include_files, without a code repository).
 func nothingToBuild(r *Resolved) bool {
+	includeFiles := len(r.LocalProjectInstallCommand) > 0 || (r.AllowIncludingFilesInImages && !r.AllowDownloadFromArtifactStore)
 	return r.ParentImageIsDefault && r.Dockerfile == "" &&
-		len(r.Requirements) == 0 && r.RequirementsFile == "" && r.LocalEnvironment == "" &&
-		len(r.RequiredIntegrations) == 0 && r.PyprojectPath == "" && len(r.AptPackages) == 0 &&
-		len(r.Environment) == 0 && len(r.RuntimeEnvironment) == 0 && r.User == "" &&
-		!r.AllowIncludingFilesInImages && len(r.LocalProjectInstallCommand) == 0
+		len(r.Requirements) == 0 && r.RequirementsFile == "" && r.PyprojectPath == "" &&
+		len(r.RequiredIntegrations) == 0 && r.LocalEnvironment == "" && !r.InstallStackRequirements &&
+		len(r.AptPackages) == 0 && len(r.Environment) == 0 && !includeFiles
 }
 
 func deref0[T any](p *T, def T) T {

@@ -37,12 +37,14 @@ type Resolved struct {
 	BuildOptions map[string]any `json:"build_options,omitempty"`
 
 	Installer Installer `json:"python_package_installer"`
-	// InstallerArgs are ZenML's defaults for Installer merged with the user's args, sorted by name.
+	// InstallerArgs are ZenML's defaults for Installer merged with the user's args, in ZenML's
+	// order ({**defaults, **args}: the defaults, then the user's options as written).
 	InstallerArgs []InstallerArg `json:"python_package_installer_args,omitempty"`
 
 	// LocalEnvironment is how the local environment is replicated: "" (off), "pip_freeze",
-	// "poetry_export" or "command" (LocalEnvironmentCommand holds the argv). The export itself
-	// is passed in by the caller at build time: a module function cannot run on the caller's machine.
+	// "uv_freeze", "poetry_export" or "command" (LocalEnvironmentCommand holds the argv). The
+	// export itself is passed in by the caller at build time: a module function cannot run on
+	// the caller's machine.
 	LocalEnvironment         LocalEnvironmentMethod `json:"replicate_local_python_environment,omitempty"`
 	LocalEnvironmentCommand  []string               `json:"replicate_local_python_environment_command,omitempty"`
 	InstallStackRequirements bool                   `json:"install_stack_requirements"`
@@ -68,9 +70,10 @@ type Resolved struct {
 
 	AptPackages []string `json:"apt_packages,omitempty"`
 
-	// Environment is set before installs (build time), sorted by key.
+	// Environment is set before installs (build time), in ZenML's order: the pipeline's keys as
+	// written, then the keys only the step sets.
 	Environment []EnvVar `json:"environment,omitempty"`
-	// RuntimeEnvironment is set after the last install, sorted by key.
+	// RuntimeEnvironment is set after the last install, in the same order.
 	RuntimeEnvironment []EnvVar `json:"runtime_environment,omitempty"`
 
 	AllowIncludingFilesInImages     bool `json:"allow_including_files_in_images"`
@@ -80,6 +83,8 @@ type Resolved struct {
 	// User is the user (name or UID) the image runs as ("" keeps the parent's).
 	User string `json:"user,omitempty"`
 
+	// Resources are the step's resource requests (for an Image, the largest of its steps'); they
+	// are not part of the image key.
 	Resources ResolvedResources `json:"resources"`
 }
 
@@ -123,7 +128,9 @@ const (
 type LocalEnvironmentMethod string
 
 const (
-	LocalEnvironmentPipFreeze    LocalEnvironmentMethod = "pip_freeze"
+	LocalEnvironmentPipFreeze LocalEnvironmentMethod = "pip_freeze"
+	// LocalEnvironmentUVFreeze is `uv pip freeze` (ZenML 0.98's uv_freeze).
+	LocalEnvironmentUVFreeze     LocalEnvironmentMethod = "uv_freeze"
 	LocalEnvironmentPoetryExport LocalEnvironmentMethod = "poetry_export"
 	// LocalEnvironmentCommand runs Resolved.LocalEnvironmentCommand.
 	LocalEnvironmentCommand LocalEnvironmentMethod = "command"

@@ -52,10 +52,25 @@ func (DockerSettings) JSONSchemaExtend(s *jsonschema.Schema) {
 	}
 }
 
-// JSONSchemaExtend accepts ZenML's deployer-only resource fields, which loading ignores.
+// JSONSchemaExtend accepts ZenML's resource fields that loading ignores, and the numbers written
+// as strings that ZenML's pydantic coerces (gpu_count: "1").
 func (ResourceSettings) JSONSchemaExtend(s *jsonschema.Schema) {
 	for _, name := range ignoredResourceKeys {
-		s.Properties.Set(name, &jsonschema.Schema{Description: "Only used by ZenML deployers; accepted and ignored."})
+		s.Properties.Set(name, &jsonschema.Schema{Description: "Only used by ZenML's deployers, resource pools or orchestrators; accepted and ignored."})
+	}
+	if p, ok := s.Properties.Get("gpu_count"); ok {
+		p.AnyOf = []*jsonschema.Schema{
+			{Type: "integer", Minimum: p.Minimum},
+			{Type: "string", Pattern: `^\s*\+?[0-9]+(_[0-9]+)*(\.0+)?\s*$`},
+		}
+		p.Type, p.Minimum = "", ""
+	}
+	if p, ok := s.Properties.Get("cpu_count"); ok {
+		p.AnyOf = []*jsonschema.Schema{
+			{Type: "number", ExclusiveMinimum: p.ExclusiveMinimum},
+			{Type: "string", Pattern: `^\s*\+?([0-9]+(_[0-9]+)*(\.([0-9]+(_[0-9]+)*)?)?|\.[0-9]+(_[0-9]+)*)([eE][+-]?[0-9]+(_[0-9]+)*)?\s*$`},
+		}
+		p.Type, p.ExclusiveMinimum = "", ""
 	}
 }
 
@@ -71,7 +86,7 @@ func (Requirements) JSONSchema() *jsonschema.Schema {
 func (LocalEnvironment) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
 		{Type: "boolean"},
-		{Type: "string", Enum: []any{"pip_freeze", "poetry_export"}},
+		{Type: "string", Enum: []any{"pip_freeze", "uv_freeze", "poetry_export"}},
 		{Type: "array", Items: &jsonschema.Schema{Type: "string"}, MinItems: ptr(uint64(1))},
 	}}
 }

@@ -17,17 +17,23 @@ type DockerSettings struct {
 	TargetRepository       *string            `yaml:"target_repository,omitempty" json:"target_repository,omitempty"`
 	ImageTag               *string            `yaml:"image_tag,omitempty" json:"image_tag,omitempty"`
 
-	PythonPackageInstaller     *string        `yaml:"python_package_installer,omitempty" json:"python_package_installer,omitempty" jsonschema:"enum=uv,enum=pip,default=uv"`
-	PythonPackageInstallerArgs map[string]any `yaml:"python_package_installer_args,omitempty" json:"python_package_installer_args,omitempty" decode:"args"`
+	PythonPackageInstaller *string `yaml:"python_package_installer,omitempty" json:"python_package_installer,omitempty" jsonschema:"enum=uv,enum=pip,default=uv"`
+	// PythonPackageInstallerCacheMount is accepted for ZenML's sake and has no effect: every
+	// install already has a cache volume.
+	PythonPackageInstallerCacheMount *string        `yaml:"python_package_installer_cache_mount,omitempty" json:"python_package_installer_cache_mount,omitempty"`
+	PythonPackageInstallerArgs       map[string]any `yaml:"python_package_installer_args,omitempty" json:"python_package_installer_args,omitempty" decode:"args"`
 
 	ReplicateLocalPythonEnvironment       *LocalEnvironment `yaml:"replicate_local_python_environment,omitempty" json:"replicate_local_python_environment,omitempty"`
 	DisableAutomaticRequirementsDetection *bool             `yaml:"disable_automatic_requirements_detection,omitempty" json:"disable_automatic_requirements_detection,omitempty" jsonschema:"default=true"`
 	Requirements                          *Requirements     `yaml:"requirements,omitempty" json:"requirements,omitempty"`
 	RequiredIntegrations                  []string          `yaml:"required_integrations,omitempty" json:"required_integrations,omitempty"`
 	InstallStackRequirements              *bool             `yaml:"install_stack_requirements,omitempty" json:"install_stack_requirements,omitempty" jsonschema:"default=true"`
-	LocalProjectInstallCommand            *string           `yaml:"local_project_install_command,omitempty" json:"local_project_install_command,omitempty"`
-	PyprojectPath                         *string           `yaml:"pyproject_path,omitempty" json:"pyproject_path,omitempty"`
-	PyprojectExportCommand                []string          `yaml:"pyproject_export_command,omitempty" json:"pyproject_export_command,omitempty"`
+	// InstallDeploymentRequirements only concerns the images of ZenML deployers, which stepimage
+	// does not build; accepted for ZenML's sake.
+	InstallDeploymentRequirements *bool    `yaml:"install_deployment_requirements,omitempty" json:"install_deployment_requirements,omitempty" jsonschema:"default=true"`
+	LocalProjectInstallCommand    *string  `yaml:"local_project_install_command,omitempty" json:"local_project_install_command,omitempty"`
+	PyprojectPath                 *string  `yaml:"pyproject_path,omitempty" json:"pyproject_path,omitempty"`
+	PyprojectExportCommand        []string `yaml:"pyproject_export_command,omitempty" json:"pyproject_export_command,omitempty"`
 
 	AptPackages        []string           `yaml:"apt_packages,omitempty" json:"apt_packages,omitempty"`
 	Environment        map[string]any     `yaml:"environment,omitempty" json:"environment,omitempty" decode:"env"`
@@ -70,11 +76,11 @@ type Requirements struct {
 }
 
 // LocalEnvironment is `replicate_local_python_environment`: a bool (true means pip freeze), one
-// of the export methods "pip_freeze" / "poetry_export", or a command (argv) whose output is a
+// of the export methods "pip_freeze" / "uv_freeze" / "poetry_export", or a command (argv) whose output is a
 // requirements file. The last two forms are deprecated in ZenML but still accepted.
 type LocalEnvironment struct {
 	Enabled bool     `json:"-"` // the bool form, or true for the other forms
-	Method  string   `json:"-"` // "pip_freeze", "poetry_export", or "" for the bool/command forms
+	Method  string   `json:"-"` // "pip_freeze", "uv_freeze", "poetry_export", or "" for the bool/command forms
 	Command []string `json:"-"` // the command form
 	IsBool  bool     `json:"-"`
 }
@@ -104,16 +110,24 @@ type Config struct {
 
 	// bare is true for a bare DockerSettings document (top-level keys are DockerSettings fields).
 	bare bool
+	// order maps the path of a free-form mapping (environment, runtime_environment,
+	// python_package_installer_args) to its keys in the order written, which ZenML keeps.
+	order map[string][]string
 	// pos maps a field path as shown in messages to its YAML position, so that errors found
 	// after loading (validation, missing files) can still name a line.
 	pos map[string]position
 }
 
-// Image is one distinct image of a configuration and the steps that use it.
+// Image is one distinct image of a configuration and the steps that use it. Steps share an
+// image when their Docker settings are equal, whatever resources they request (as in ZenML).
 type Image struct {
-	Key      string    // short stable hex hash of the resolved settings (sorted JSON, prevent_build_reuse and Steps excluded)
-	Steps    []string  // sorted; the pipeline-level image uses the name PipelineSteps (listed first)
-	Settings *Resolved // Settings.Steps == Steps
+	Key   string   // short stable hex hash of the resolved settings (sorted JSON; prevent_build_reuse, Steps and Resources excluded)
+	Steps []string // sorted; the pipeline-level image uses the name PipelineSteps (listed first)
+	// Settings.Steps == Steps; Settings.Resources are the most any step of the image requests
+	// (see Resources for each step's).
+	Settings *Resolved
+	// Resources are each step's resource requests, by name in Steps.
+	Resources map[string]ResolvedResources
 }
 
 // PipelineSteps stands for "every step without its own override".

@@ -62,9 +62,9 @@ type expandResult struct {
 	fix        string
 }
 
-// expand replaces ${NAME} placeholders in s. "$${" is an escape for a literal "${"; any other "$"
-// is literal (so "$HOME" or "pa$$word" pass through unchanged, as in ZenML, which only knows
-// ${NAME}). An unterminated or malformed ${...} is an error rather than silently kept, because
+// expand replaces ${NAME} placeholders in s. "$${" is an escape for a literal "${"; "${{" (as in
+// GitHub Actions' ${{ env.X }}) and any other "$" are literal (so "$HOME" or "pa$$word" pass
+// through unchanged, as in ZenML, which only knows ${NAME}). An unterminated or malformed ${...} is an error rather than silently kept, because
 // it is almost always a typo in a placeholder. runtime is true for runtime_environment, where
 // secrets are refused: runtime values become part of the image configuration.
 func expand(s string, vars Vars, runtime bool) expandResult {
@@ -83,6 +83,11 @@ func expand(s string, vars Vars, runtime bool) expandResult {
 		switch {
 		case strings.HasPrefix(s[i:], "$${"):
 			b.WriteString("${")
+			i += 3
+		case strings.HasPrefix(s[i:], "${{"):
+			// GitHub Actions' ${{ expr }}, seen in real configurations: ZenML only substitutes
+			// ${NAME} and keeps this as written.
+			b.WriteString("${{")
 			i += 3
 		case strings.HasPrefix(s[i:], "${"):
 			end := strings.IndexByte(s[i:], '}')
