@@ -26,7 +26,8 @@ func (m *Stepimage) Build(
 	// The stack's requirements as a file, one per line (e.g. `zenml stack export-requirements > stack.txt`).
 	// +optional
 	stackRequirementsFile *dagger.File,
-) (*dagger.Container, error) {
+) (_ *dagger.Container, rerr error) {
+	defer reported(&rerr)
 	pr, err := m.prepare(ctx, request{config: config, source: source, step: step, localEnvironment: localEnvironment,
 		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile})
 	if err != nil {

@@ -25,7 +25,8 @@ func (m *Stepimage) BuildDockerfile(
 	// The stack's requirements, installed when install_stack_requirements is true.
 	// +optional
 	stackRequirements []string,
-) (*dagger.Container, error) {
+) (_ *dagger.Container, rerr error) {
+	defer reported(&rerr)
 	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
 	if err != nil {
 		return nil, err

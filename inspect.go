@@ -19,7 +19,8 @@ func (m *Stepimage) Validate(
 	// Source directory, to check the paths the settings name.
 	// +optional
 	source *dagger.Directory,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	cfg, err := loadConfig(ctx, config)
 	if err != nil {
 		return "", err
@@ -79,7 +80,8 @@ func (m *Stepimage) Plan(
 	// Step whose plan to print; empty for the pipeline-level settings.
 	// +optional
 	step string,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	return m.render(ctx, config, step, (*plan.Plan).String)
 }
 
@@ -92,7 +94,8 @@ func (m *Stepimage) Dockerfile(
 	// Step whose Dockerfile to print; empty for the pipeline-level settings.
 	// +optional
 	step string,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	return m.render(ctx, config, step, func(p *plan.Plan) string {
 		text, _ := p.Dockerfile()
 		return text

@@ -124,7 +124,8 @@ func (m *Stepimage) WithEnvFile(
 	ctx context.Context,
 	// The file, e.g. --file=.env
 	file *dagger.File,
-) (*Stepimage, error) {
+) (_ *Stepimage, rerr error) {
+	defer reported(&rerr)
 	name, err := file.Name(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the env file name: %w", err)

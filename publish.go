@@ -42,7 +42,8 @@ func (m *Stepimage) Publish(
 	// The stack's requirements as a file, one per line.
 	// +optional
 	stackRequirementsFile *dagger.File,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	req := request{config: config, source: source, step: step, localEnvironment: localEnvironment,
 		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
 	pr, err := m.prepare(ctx, req)
@@ -88,7 +89,8 @@ func (m *Stepimage) PublishAll(
 	// +optional
 	// +default=3
 	parallel int,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	req := request{config: config, source: source, localEnvironment: localEnvironment,
 		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
 	cfg, err := loadConfig(ctx, config)

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
+
 	"context"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"dagger/stepimage/internal/dagger"
 	"dagger/stepimage/layers"
@@ -200,4 +204,14 @@ func existsIn(ctx context.Context, dir *dagger.Directory) func(string) (bool, er
 func aptIndexKey(now time.Time) string {
 	year, week := now.UTC().ISOWeek()
 	return fmt.Sprintf("%d-W%02d", year, week)
+}
+
+// reported keeps the module's own words on an error that wraps an engine error: the SDK
+// reports a wrapped engine error by the engine's message alone, so "looking up REF: ...",
+// the fix, or the layer would be lost.
+func reported(err *error) {
+	var engineErr *gqlerror.Error
+	if *err != nil && errors.As(*err, &engineErr) && engineErr.Message != (*err).Error() {
+		*err = errors.New((*err).Error())
+	}
 }

@@ -45,7 +45,8 @@ func (m *Stepimage) VerifyGpu(
 	// The stack's requirements as a file, one per line.
 	// +optional
 	stackRequirementsFile *dagger.File,
-) (string, error) {
+) (_ string, rerr error) {
+	defer reported(&rerr)
 	pr, err := m.prepare(ctx, request{config: config, source: source, step: step, localEnvironment: localEnvironment,
 		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile})
 	if err != nil {
