@@ -22,7 +22,6 @@ const (
 	LabelInstaller      = "io.stepimage.installer"
 	LabelCodeIncluded   = "io.stepimage.code-included"
 	LabelCodeDownload   = "io.stepimage.code-download"
-	LabelGPUCount       = "io.stepimage.gpu-count"
 )
 
 // AnnotatedLabels also go on the manifest as annotations, so that registries show them
@@ -57,17 +56,17 @@ func Labels(r *settings.Resolved) map[string]string {
 		}
 		labels[LabelCodeDownload] = strings.Join(from, ",")
 	}
-	if r.Resources.GPUCount > 0 {
-		labels[LabelGPUCount] = strconv.Itoa(r.Resources.GPUCount)
-	}
 	return labels
 }
 
 // SettingsDigest is a sha256 over the resolved settings as sorted JSON. prevent_build_reuse is
-// left out, as in ZenML: asking for a fresh build must not change what the build is.
+// left out, as in ZenML: asking for a fresh build must not change what the build is; so are
+// the resources, which ZenML does not group images by: steps that differ only in what they
+// request run in one image.
 func SettingsDigest(r *settings.Resolved) string {
 	copied := *r
 	copied.PreventBuildReuse = false
+	copied.Resources = settings.ResolvedResources{}
 	data, err := json.Marshal(&copied)
 	if err != nil {
 		// Resolved holds only JSON-safe values; failing here is a programming error.

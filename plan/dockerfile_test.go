@@ -155,7 +155,6 @@ func TestDockerfileFullRendering(t *testing.T) {
 		"USER app",
 		`ENV LOG_LEVEL="debug"`,
 		`LABEL io.stepimage.code-included="true"`,
-		`LABEL io.stepimage.gpu-count="1"`,
 		`LABEL io.stepimage.installer="uv"`,
 		`LABEL io.stepimage.settings-digest="` + SettingsDigest(r) + `"`,
 		`LABEL io.stepimage.steps="evaluate,train"`,
@@ -375,9 +374,6 @@ func TestDockerfileLabelsSortedAndQuoted(t *testing.T) {
 	}
 	if len(keys) != len(Labels(r)) {
 		t.Errorf("rendered %d labels, Labels has %d", len(keys), len(Labels(r)))
-	}
-	if !slices.Contains(keys, LabelGPUCount) {
-		t.Errorf("gpu-count label missing from %q", keys)
 	}
 }
 

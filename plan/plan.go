@@ -196,7 +196,7 @@ func (p *Plan) installLayers(in Inputs, integrationRequirements []string) ([]Lay
 	}
 	if r.LocalEnvironment != "" {
 		if !in.HasLocalEnvironment {
-			return nil, fmt.Errorf("replicate_local_python_environment is %q but no export was passed: run `pip freeze > local-env.txt` where the environment lives and pass --local-environment=local-env.txt (a module cannot read your machine)", r.LocalEnvironment)
+			return nil, fmt.Errorf("replicate_local_python_environment is %q but no export was passed: run `%s > local-env.txt` where the environment lives and pass --local-environment=local-env.txt (a module cannot read your machine)", r.LocalEnvironment, exportCommand(r))
 		}
 		installs = append(installs, p.installLayer(KindLocalEnv, localEnvFile,
 			"install the local Python environment export passed by the caller", "the local environment export"))
@@ -233,6 +233,19 @@ func (p *Plan) installLayers(in Inputs, integrationRequirements []string) ([]Lay
 		installs = append(installs, layer)
 	}
 	return installs, nil
+}
+
+// exportCommand is the command that writes the local environment export the settings ask for.
+func exportCommand(r *settings.Resolved) string {
+	switch r.LocalEnvironment {
+	case settings.LocalEnvironmentUVFreeze:
+		return "uv pip freeze"
+	case settings.LocalEnvironmentPoetryExport:
+		return "poetry export --format=requirements.txt"
+	case settings.LocalEnvironmentCommand:
+		return strings.Join(r.LocalEnvironmentCommand, " ")
+	}
+	return "pip freeze"
 }
 
 // installLayer returns an install layer reading InputsDir/file, mounted for the install only.

@@ -189,31 +189,6 @@ var Deviations = []Deviation{
 		},
 	},
 	{
-		ID: "installer-option-order",
-		Description: "installer options are rendered sorted by name; ZenML writes its defaults first, then the " +
-			"user's options in their order (pip and uv read them as a set)",
-		Apply: func(_ Context, zen, step []Instruction) ([]Instruction, []Instruction, bool) {
-			matched := false
-			sortOptions := func(in Instruction) Instruction {
-				cmd := installCommand(in.Args)
-				if in.Cmd != "RUN" || cmd == "" {
-					return in
-				}
-				start := len(strings.Fields(cmd))
-				end := slices.Index(in.Args, "-r")
-				if end < start {
-					return in
-				}
-				args := slices.Clone(in.Args)
-				slices.Sort(args[start:end])
-				matched = matched || !slices.Equal(args, in.Args)
-				in.Args = args
-				return in
-			}
-			return mapInstructions(zen, sortOptions), mapInstructions(step, sortOptions), matched
-		},
-	},
-	{
 		ID: "scratch-tmpfs",
 		Description: "every install RUN gets a tmpfs on /tmp, so what installers leave there (uv's interpreter lock) never reaches " +
 			"a layer; ZenML mounts nothing",
