@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,14 +81,9 @@ func SettingsDigest(r *settings.Resolved) string {
 // (parent image digest, source tree, requirement files, Dockerfile, exports): equal digests mean
 // an equal image, so a registry tag derived from it can be reused without building.
 func ContentDigest(r *settings.Resolved, inputs map[string]string) string {
-	names := make([]string, 0, len(inputs))
-	for name := range inputs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	// JSON pairs, not name=value lines: no name or value can imitate another input.
 	pairs := [][2]string{{"settings", SettingsDigest(r)}}
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
 		pairs = append(pairs, [2]string{name, inputs[name]})
 	}
 	data, err := json.Marshal(pairs)

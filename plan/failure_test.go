@@ -35,6 +35,7 @@ func TestLayerOfFindsTheLayerThatRanACommand(t *testing.T) {
 		t.Errorf("someone else's command: LayerOf = %q, want %q", got, KindUnknown)
 	}
 }
+
 func TestFailureHint(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -16,8 +16,8 @@ func strp(s string) *string { return &s }
 // nothing to install.
 func minimalResolved() *settings.Resolved {
 	return &settings.Resolved{
-		ParentImage:          settings.DefaultParentImage,
-		Installer:            "pip",
+		ParentImage: settings.DefaultParentImage,
+		Installer:   "pip",
 		InstallerArgs: []settings.InstallerArg{
 			{Name: "default-timeout", Value: strp("60")},
 			{Name: "no-cache-dir"},
@@ -142,4 +142,12 @@ func lastExec(t *testing.T, l *Layer) Exec {
 		t.Fatalf("layer %s runs no exec", l.Kind)
 	}
 	return l.Execs[len(l.Execs)-1]
+}
+
+// layerFor plans minimalResolved changed by modify and returns its layer of the given kind.
+func layerFor(t *testing.T, kind Kind, modify func(r *settings.Resolved)) *Layer {
+	t.Helper()
+	r := minimalResolved()
+	modify(r)
+	return mustFind(t, mustBuild(t, r, Inputs{}), kind)
 }

@@ -380,11 +380,7 @@ func TestBuildRequirementsFileVersusList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := minimalResolved()
-			r.RequirementsFile = tc.file
-			r.Requirements = tc.list
-			p := mustBuild(t, r, Inputs{})
-			l := mustFind(t, p, KindRequirements)
+			l := layerFor(t, KindRequirements, func(r *settings.Resolved) { r.RequirementsFile, r.Requirements = tc.file, tc.list })
 			if l.SourceFile != tc.wantSource {
 				t.Errorf("SourceFile = %q, want %q", l.SourceFile, tc.wantSource)
 			}
@@ -437,11 +433,11 @@ func TestBuildIntegrations(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := minimalResolved()
-			r.RequiredIntegrations = tc.integrations
-			r.AptPackages = tc.apt
-			p := mustBuild(t, r, Inputs{})
-			l := mustFind(t, p, KindIntegrations)
+			var p *Plan
+			l := layerFor(t, KindIntegrations, func(r *settings.Resolved) {
+				r.RequiredIntegrations, r.AptPackages = tc.integrations, tc.apt
+				p = mustBuild(t, r, Inputs{})
+			})
 			wantArgv(t, "integration requirements", l.Packages, tc.wantReqs)
 			for _, name := range tc.integrations {
 				if !strings.Contains(l.Summary, name) {
@@ -588,29 +584,15 @@ func TestBuildLocalEnvironment(t *testing.T) {
 }
 
 func TestBuildCodeLayer(t *testing.T) {
-	tests := []struct {
-		name         string
-		dockerignore string
-		user         string
-		wantSummary  string
-	}{
-		{name: "default dockerignore", wantSummary: ".dockerignore if present"},
-		{name: "custom dockerignore and user", dockerignore: "docker/.dockerignore.train", user: "1000:1000", wantSummary: "docker/.dockerignore.train"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := minimalResolved()
-			r.AllowIncludingFilesInImages = true
-			r.Dockerignore = tc.dockerignore
-			r.User = tc.user
-			l := mustFind(t, mustBuild(t, r, Inputs{}), KindCode)
-			if l.SourceFile != tc.dockerignore {
-				t.Errorf("code layer SourceFile %q, want %q", l.SourceFile, tc.dockerignore)
-			}
-			if !strings.Contains(l.Summary, tc.wantSummary) || !strings.Contains(l.Summary, ".git excluded") {
-				t.Errorf("summary %q should name %q and the .git exclusion", l.Summary, tc.wantSummary)
-			}
-		})
+	for dockerignore, wantSummary := range map[string]string{"": ".dockerignore if present", "docker/.dockerignore.train": "docker/.dockerignore.train"} {
+		r := minimalResolved()
+		r.AllowIncludingFilesInImages = true
+		r.Dockerignore = dockerignore
+		l := mustFind(t, mustBuild(t, r, Inputs{}), KindCode)
+		if l.SourceFile != dockerignore || !strings.Contains(l.Summary, wantSummary) || !strings.Contains(l.Summary, ".git excluded") {
+			t.Errorf("code layer SourceFile %q, summary %q; want %q, naming %q and the .git exclusion", l.SourceFile, l.Summary, dockerignore, wantSummary)
+		}
+		wantArgv(t, "ZenML's chmod", lastExec(t, l).Argv, []string{"chmod", "-R", "a+rw", "."})
 	}
 	t.Run("absent when files may not be included", func(t *testing.T) {
 		r := fullResolved()
