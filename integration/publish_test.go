@@ -139,14 +139,9 @@ func pull(t *testing.T, ref string) *image {
 func TestFailedBuildPublishesNothing(t *testing.T) {
 	t.Parallel()
 	repo := uniqueName(t)
-	dir := project(t, map[string]string{
-		"settings.yaml": fmt.Sprintf(`settings:
-  docker:
-    target_repository: %s
-    image_tag: latest
-    requirements: [stepimage-no-such-package-anywhere==1.0]
-`, repo),
-	})
+	settings := "settings:\n  docker:\n    target_repository: " + repo + "\n    image_tag: latest\n" +
+		"    requirements: [stepimage-no-such-package-anywhere==1.0]\n"
+	dir := project(t, map[string]string{"settings.yaml": settings})
 	log := failCall(t, dir, "publish", "--config=settings.yaml", "--source=.", "--registry="+registry+"/it")
 	if !strings.Contains(log, `layer "requirements" failed`) {
 		t.Fatalf("the failing layer must be named:\n%s", tail(log, 30))
