@@ -97,7 +97,7 @@ func (m *Stepimage) PublishAll(
 	if err != nil {
 		return "", err
 	}
-	images, _, err := cfg.Images(m.vars())
+	images, warnings, err := cfg.Images(m.vars())
 	if err != nil {
 		return "", err
 	}
@@ -122,6 +122,15 @@ func (m *Stepimage) PublishAll(
 			pushed = append(pushed, job.result)
 		}
 		fmt.Fprintf(&b, "%s -> %s (%s)\n", strings.Join(job.steps, ","), job.result, job.status())
+	}
+	// The warnings in the output too, after the table: a progress log is easily missed.
+	for _, w := range append(clone(cfg.Warnings), warnings...) {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	for _, job := range jobs {
+		for _, w := range job.prepared.image.Plan.Warnings {
+			fmt.Fprintf(&b, "warning: image of step(s) %s: %s\n", strings.Join(job.steps, ", "), w)
+		}
 	}
 	return b.String(), nil
 }
