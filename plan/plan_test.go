@@ -1,10 +1,7 @@
 package plan
 
 import (
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -455,65 +452,6 @@ func TestBuildIntegrations(t *testing.T) {
 	}
 }
 
-func TestResolveIntegrationsUnknownListsKnownNamesSorted(t *testing.T) {
-	_, _, _, err := resolveIntegrations([]string{"pytorch", "does-not-exist"}, false)
-	if err == nil {
-		t.Fatal("want an error for an unknown integration")
-	}
-	known := strings.Join(integrationNames(), ", ")
-	if !strings.Contains(err.Error(), `unknown integration "does-not-exist"; known: `+known) {
-		t.Errorf("error %q should name the integration and list the known names %q", err, known)
-	}
-	if !slices.IsSorted(integrationNames()) || len(integrationNames()) != len(Integrations) {
-		t.Errorf("integrationNames() = %v: want every name, sorted", integrationNames())
-	}
-}
-
-func TestResolveIntegrations(t *testing.T) {
-	tests := []struct {
-		name         string
-		names        []string
-		lenient      bool
-		wantReqs     []string
-		wantApt      []string
-		wantWarnings []string // fragments, one per warning
-		wantErr      bool
-	}{
-		{name: "none", names: nil},
-		{name: "keeps the table's order, integration by integration", names: []string{"s3", "lightgbm"},
-			wantReqs: []string{"s3fs>2022.3.0,!=2025.3.1", "boto3", "aws-profile-manager", "lightgbm>=1.0.0"}, wantApt: []string{"libgomp1"}},
-		{name: "upper case and hyphens normalised", names: []string{"Great-Expectations", "PYTORCH"},
-			wantReqs: []string{"great-expectations>=0.17.15,<1.0; python_version < '3.14'", "pandas>=2.0.0", "torch"}},
-		{name: "strict unknown is an error", names: []string{"sklearn", "nope"}, wantErr: true},
-		{name: "lenient unknown is a warning and the rest still resolves", names: []string{"nope", "sklearn", "also-nope"}, lenient: true,
-			wantReqs: []string{"scikit-learn"}, wantWarnings: []string{`"nope"`, `"also-nope"`}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			reqs, apt, warnings, err := resolveIntegrations(tc.names, tc.lenient)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("want an error, got requirements %q", reqs)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			wantArgv(t, "requirements", reqs, tc.wantReqs)
-			wantArgv(t, "apt packages", apt, tc.wantApt)
-			if len(warnings) != len(tc.wantWarnings) {
-				t.Fatalf("warnings = %q, want %d", warnings, len(tc.wantWarnings))
-			}
-			for i, fragment := range tc.wantWarnings {
-				if !strings.Contains(warnings[i], fragment) || !strings.Contains(warnings[i], "known: ") {
-					t.Errorf("warning %q should name %s and list the known integrations", warnings[i], fragment)
-				}
-			}
-		})
-	}
-}
-
 func TestBuildLenientUnknownIntegrationIsAWarning(t *testing.T) {
 	r := minimalResolved()
 	r.ParentImageIsDefault = true // zenml installed: no warning about it
@@ -530,27 +468,6 @@ func TestBuildLenientUnknownIntegrationIsAWarning(t *testing.T) {
 	clean.ParentImageIsDefault = true
 	if strict := mustBuild(t, clean, Inputs{}); len(strict.Warnings) != 0 {
 		t.Errorf("a plan without problems has warnings %q", strict.Warnings)
-	}
-}
-
-func TestIntegrationsTableIsWellFormed(t *testing.T) {
-	for name, integration := range Integrations {
-		// Lookups lower-case the user's name and turn "-" into "_": any other key is unreachable.
-		if name != strings.ToLower(strings.ReplaceAll(name, "-", "_")) {
-			t.Errorf("integration %q can never be looked up (keys must be lower case, with _ not -)", name)
-		}
-		for _, pkg := range append(append([]string{}, integration.Requirements...), integration.AptPackages...) {
-			// Spaces are allowed: ZenML's requirements carry environment markers ("; python_version < '3.14'").
-			if pkg == "" || strings.TrimSpace(pkg) != pkg || strings.ContainsAny(pkg, "\n") {
-				t.Errorf("integration %q: malformed package %q", name, pkg)
-			}
-		}
-	}
-	for _, name := range []string{"sklearn", "pandas", "pytorch", "tensorflow", "huggingface", "mlflow", "xgboost",
-		"lightgbm", "wandb", "s3", "gcp", "azure", "kubernetes", "evidently"} {
-		if _, ok := Integrations[name]; !ok {
-			t.Errorf("common ZenML integration %q is missing from the table", name)
-		}
 	}
 }
 
@@ -710,84 +627,6 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func TestAptExec(t *testing.T) {
-	tests := []struct {
-		name     string
-		key      string
-		packages []string
-		wantKey  string
-	}{
-		{"packages and key", "2025-w07", []string{"curl", "libgomp1"}, "apt-index-2025-w07"},
-		{"empty key", "", []string{"git"}, "apt-index-none"},
-		{"hostile names stay arguments", "k", []string{"curl; rm -rf /", "$(reboot)", "a'b"}, "apt-index-k"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			exec := aptExec(tc.key, tc.packages)
-			argv := exec.Argv
-			if len(argv) != 4+len(tc.packages) {
-				t.Fatalf("argv %q: want sh -c SCRIPT KEY PACKAGES...", argv)
-			}
-			if argv[0] != "sh" || argv[1] != "-c" || argv[3] != tc.wantKey {
-				t.Errorf("argv prefix %q, want sh -c SCRIPT %s", argv[:4], tc.wantKey)
-			}
-			wantArgv(t, "packages after the script", argv[4:], tc.packages)
-			script := argv[2]
-			for _, pkg := range tc.packages {
-				if strings.Contains(script, pkg) {
-					t.Errorf("package %q is spliced into the script %q", pkg, script)
-				}
-			}
-			for _, fragment := range []string{"apt-get update", "apt-get install", "--no-install-recommends", `"$@"`, "-y"} {
-				if !strings.Contains(script, fragment) {
-					t.Errorf("script %q lacks %q", script, fragment)
-				}
-			}
-			for _, m := range exec.Mounts {
-				if m.Kind != MountCache || !m.Locked {
-					t.Errorf("mount %+v: apt's state needs locked cache volumes", m)
-				}
-			}
-			if len(exec.Mounts) != 2 {
-				t.Errorf("mounts %+v: want the archives and the lists", exec.Mounts)
-			}
-		})
-	}
-}
-
-// TestAptExecRunsWithPackagesAsArguments runs the script with a fake apt-get to check that every
-// package arrives as one argument, unexpanded, and that the Dockerfile's shell form of the
-// same exec passes the same arguments.
-func TestAptExecRunsWithPackagesAsArguments(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh on this machine")
-	}
-	// A fake apt-get first on PATH prints each argument NUL-terminated.
-	bin := t.TempDir()
-	fake := "#!" + sh + "\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n"
-	if err := os.WriteFile(filepath.Join(bin, "apt-get"), []byte(fake), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	packages := []string{"curl", "lib with space", "$(echo injected)", "a'b", "*"}
-	apt := aptExec("week-1", packages)
-	want := append([]string{"update", "install", "-y", "--no-install-recommends"}, packages...)
-	for name, cmd := range map[string]*exec.Cmd{
-		"argv":       exec.Command(sh, apt.Argv[1:]...),
-		"shell form": exec.Command(sh, "-c", apt.shell()),
-	} {
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-		cmd.Dir = bin
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s: running the apt script with a fake apt-get: %v", name, err)
-		}
-		// Each apt-get call prints its arguments; update and install run in this order.
-		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-		wantArgv(t, name+": arguments apt-get received", got, want)
-	}
-}
-
 func TestPyprojectExportExec(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -848,45 +687,4 @@ func TestUVRequirementFlagsReachTheListInstall(t *testing.T) {
 	l := mustFind(t, mustBuild(t, r, Inputs{}), KindRequirements)
 	wantArgv(t, "install", lastExec(t, l).Argv, []string{"uv", "pip", "install", "--system", "--system-certs", "--prerelease=allow",
 		"--cache-dir=/var/cache/stepimage/uv", "--link-mode=copy", "-r", "/run/stepimage/requirements.txt"})
-}
-
-// TestZenMLLayer: on the default parent, zenml is installed first, as ZenML's default parent
-// image carries it; a parent the user chose (or a Dockerfile) is used as ZenML would.
-func TestZenMLLayer(t *testing.T) {
-	r := minimalResolved()
-	r.ParentImageIsDefault = true
-	l := mustFind(t, mustBuild(t, r, Inputs{}), KindZenML)
-	wantArgv(t, "zenml requirement", l.Packages, []string{"zenml==" + ZenMLVersion})
-	l = mustFind(t, mustBuild(t, r, Inputs{ZenMLVersion: "0.90.1"}), KindZenML)
-	wantArgv(t, "chosen zenml requirement", l.Packages, []string{"zenml==0.90.1"})
-
-	r.ParentImageIsDefault = false
-	wantNoLayer(t, mustBuild(t, r, Inputs{}), KindZenML)
-	r.ParentImageIsDefault, r.ParentImage, r.Dockerfile = true, "", "Dockerfile"
-	wantNoLayer(t, mustBuild(t, r, Inputs{}), KindZenML)
-}
-
-func TestIsZenMLVersion(t *testing.T) {
-	for v, want := range map[string]bool{"0.98.0": true, "1.0.0rc1": true, "0.90.1.post2": true, "0.98": true,
-		"": false, "latest": false, "0.98.0; sys_platform": false, "0.98.0 -r x": false, ">=0.9": false} {
-		if got := IsZenMLVersion(v); got != want {
-			t.Errorf("IsZenMLVersion(%q) = %v, want %v", v, got, want)
-		}
-	}
-}
-
-func TestWarnsWhenACustomParentLacksZenML(t *testing.T) {
-	r := minimalResolved()
-	r.ParentImage = "python:3.12-slim"
-	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "zenml==") {
-		t.Errorf("warnings = %q, want one naming zenml==", p.Warnings)
-	}
-	r.Requirements = []string{"zenml[server]==0.98.0"}
-	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 0 {
-		t.Errorf("zenml is in the requirements: warnings = %q", p.Warnings)
-	}
-	r.Requirements, r.ParentImage = nil, "zenmldocker/zenml:0.98.0-py3.11"
-	if p := mustBuild(t, r, Inputs{}); len(p.Warnings) != 0 {
-		t.Errorf("a ZenML parent: warnings = %q", p.Warnings)
-	}
 }

@@ -74,9 +74,9 @@ func TestMissingMessage(t *testing.T) {
 	for message, want := range map[string]bool{
 		"failed to resolve source metadata for localhost:5000/it/x:sha256-1: localhost:5000/it/x:sha256-1: not found": true,
 		"GET http://r/v2/x/manifests/t: MANIFEST_UNKNOWN: manifest unknown":                                           true,
-		"NAME_UNKNOWN: repository name not known to registry":                                                          true,
-		"dial tcp 127.0.0.1:5001: connect: connection refused":                                                         false,
-		"unexpected status 401 Unauthorized":                                                                           false,
+		"NAME_UNKNOWN: repository name not known to registry":                                                         true,
+		"dial tcp 127.0.0.1:5001: connect: connection refused":                                                        false,
+		"unexpected status 401 Unauthorized":                                                                          false,
 	} {
 		if got := MissingMessage(message); got != want {
 			t.Errorf("MissingMessage(%q) = %v, want %v", message, got, want)
