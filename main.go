@@ -114,7 +114,9 @@ func (m *Stepimage) WithService(
 	alias string,
 	service *dagger.Service,
 ) *Stepimage {
-	return m.with(func(next *Stepimage) { next.Services = append(next.Services, ServiceBinding{Alias: alias, Service: service}) })
+	return m.with(func(next *Stepimage) {
+		next.Services = append(next.Services, ServiceBinding{Alias: alias, Service: service})
+	})
 }
 
 // WithEnvFile gives values to ${NAME} placeholders from a dotenv-style file: NAME=VALUE lines,
