@@ -163,43 +163,25 @@ func TestPublishedImageIsReusedByAnotherEngine(t *testing.T) {
 	}
 }
 
-// concurrentSettings is one small pipeline with three steps that differ in their apt package
-// (all three contend for the locked apt cache volumes), their requirement (the uv cache volume)
-// and their runtime variables; fresh is a build-time variable, so a new value rebuilds from the
-// apt layer on.
-func concurrentSettings(fresh string) string {
-	return fmt.Sprintf(`settings:
-  docker:
-    parent_image: python:3.11-slim
-    environment:
-      FRESH: "%s"
-steps:
-  load:
-    settings:
-      docker:
-        apt_packages: [tree]
-        requirements: [six==1.16.0]
-        runtime_environment: {STEP: load, CHECK_MODULE: six, CHECK_TOOL: tree}
-  train:
-    settings:
-      docker:
-        apt_packages: [jq]
-        requirements: [idna==3.7]
-        runtime_environment: {STEP: train, CHECK_MODULE: idna, CHECK_TOOL: jq}
-  evaluate:
-    settings:
-      docker:
-        apt_packages: [less]
-        requirements: [packaging==24.1]
-        runtime_environment: {STEP: evaluate, CHECK_MODULE: packaging, CHECK_TOOL: less}
-`, fresh)
+// concurrentSteps are three steps of one small pipeline that differ in their apt package (all
+// three contend for the locked apt cache volumes), their requirement (the uv cache volume) and
+// their runtime variables; want is what each image must print.
+var concurrentSteps = []struct{ step, apt, requirement, module, want string }{
+	{"load", "tree", "six==1.16.0", "six", "load 1.16.0 /usr/bin/tree"},
+	{"train", "jq", "idna==3.7", "idna", "train 3.7 /usr/bin/jq"},
+	{"evaluate", "less", "packaging==24.1", "packaging", "evaluate 24.1 /usr/bin/less"},
 }
 
-// concurrentSteps: each step and what its image must print.
-var concurrentSteps = []struct{ step, want string }{
-	{"load", "load 1.16.0 /usr/bin/tree"},
-	{"train", "train 3.7 /usr/bin/jq"},
-	{"evaluate", "evaluate 24.1 /usr/bin/less"},
+// concurrentSettings is the pipeline of concurrentSteps; fresh is a build-time variable, so a
+// new value rebuilds from the apt layer on.
+func concurrentSettings(fresh string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "settings:\n  docker:\n    parent_image: python:3.11-slim\n    environment:\n      FRESH: %q\nsteps:\n", fresh)
+	for _, s := range concurrentSteps {
+		fmt.Fprintf(&b, "  %s:\n    settings:\n      docker:\n        apt_packages: [%s]\n        requirements: [%s]\n"+
+			"        runtime_environment: {STEP: %s, CHECK_MODULE: %s, CHECK_TOOL: %s}\n", s.step, s.apt, s.requirement, s.step, s.module, s.apt)
+	}
+	return b.String()
 }
 
 const checkScript = `import importlib, os, shutil
