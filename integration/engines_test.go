@@ -118,21 +118,20 @@ func freeLoopbackAddr(t *testing.T) string {
 	return addr
 }
 
+// freshSettings is a small image of its own for this run (the run id is a build variable and a
+// runtime one), with extra settings.docker lines.
+func freshSettings(run, extra string) string {
+	return "settings:\n  docker:\n    parent_image: python:3.11-slim\n    environment:\n      FRESH: \"" + run + "\"\n" + extra +
+		"    requirements: [six==1.16.0]\n    runtime_environment:\n      RUN_ID: \"" + run + "\"\n"
+}
+
 // An image published from one engine is reused by another, empty engine: the content digest
 // is computed before building, so the second engine runs no exec at all.
 func TestPublishedImageIsReusedByAnotherEngine(t *testing.T) {
 	namespace := registry + "/it/" + uniqueName(t)
 	run := fmt.Sprint(time.Now().UnixNano())
 	dir := project(t, map[string]string{
-		"settings.yaml": fmt.Sprintf(`settings:
-  docker:
-    parent_image: python:3.11-slim
-    environment:
-      FRESH: "%s"
-    requirements: [six==1.16.0]
-    runtime_environment:
-      RUN_ID: "%s"
-`, run, run),
+		"settings.yaml": freshSettings(run, ""),
 		"app.py": "import os, six\nprint(os.environ['RUN_ID'], six.__version__)\n",
 	})
 	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + namespace}
@@ -266,16 +265,7 @@ func TestRegistryCacheCarriesLayersToAnEmptyEngine(t *testing.T) {
 	cache := registry + "/it/" + uniqueName(t) + "/cache:stepimage"
 	run := fmt.Sprint(time.Now().UnixNano())
 	dir := project(t, map[string]string{
-		"settings.yaml": fmt.Sprintf(`settings:
-  docker:
-    parent_image: python:3.11-slim
-    environment:
-      FRESH: "%s"
-    apt_packages: [tree]
-    requirements: [six==1.16.0]
-    runtime_environment:
-      RUN_ID: "%s"
-`, run, run),
+		"settings.yaml": freshSettings(run, "    apt_packages: [tree]\n"),
 		"check.py": "import os, shutil, six\nprint(os.environ['RUN_ID'], six.__version__, shutil.which('tree'))\n",
 	})
 	build := []string{"build", "--config=settings.yaml", "--source=.", "with-exec", "--args=python,/app/check.py", "stdout"}
