@@ -6,6 +6,7 @@
 # not run it beside other builds you care about.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(hack/engine.sh up)"
+engine_env=$(hack/engine.sh up) || { echo "hack: no Dagger engine could be provisioned or reached (see above)" >&2; exit 1; }
+eval "$engine_env"
 mkdir -p bench/results
 go run ./bench -out bench/results/latest.md "$@"

@@ -494,7 +494,8 @@ provision_offline() {
 	install_go_sdk_content
 	start_engine
 	export _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK _EXPERIMENTAL_DAGGER_CLI_BIN=$BIN/dagger
-	for _ in $(seq 30); do answers "$BIN/dagger" && return; sleep 1; done
+	# A busy engine (garbage collection, other clients) can take a while to answer.
+	for _ in $(seq 120); do answers "$BIN/dagger" && return; sleep 1; done
 	die "the engine started but does not answer (see $ENGINE_LOG)"
 }
 

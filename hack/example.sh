@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/lib.sh
-eval "$(hack/engine.sh up)"
+engine_env=$(hack/engine.sh up) || { echo "hack: no Dagger engine could be provisioned or reached (see above)" >&2; exit 1; }
+eval "$engine_env"
 cd examples/sklearn
 # --silent: only the results (errors still print). Drop it to watch the layers build.
 echo "== dagger call validate"

@@ -31,7 +31,8 @@ zenml() {
 
 integration() {
 	echo "== integration: engine"
-	eval "$(hack/engine.sh up)"
+	engine_env=$(hack/engine.sh up) || { echo "hack: no Dagger engine could be provisioned or reached (see above)" >&2; exit 1; }
+	eval "$engine_env"
 	bounded 2m dagger core version
 	echo "== integration: go test -tags integration ./integration/"
 	local log status=0
