@@ -132,7 +132,7 @@ func TestPublishedImageIsReusedByAnotherEngine(t *testing.T) {
 	run := fmt.Sprint(time.Now().UnixNano())
 	dir := project(t, map[string]string{
 		"settings.yaml": freshSettings(run, ""),
-		"app.py": "import os, six\nprint(os.environ['RUN_ID'], six.__version__)\n",
+		"app.py":        "import os, six\nprint(os.environ['RUN_ID'], six.__version__)\n",
 	})
 	publish := []string{"publish", "--config=settings.yaml", "--source=.", "--registry=" + namespace}
 
@@ -266,7 +266,7 @@ func TestRegistryCacheCarriesLayersToAnEmptyEngine(t *testing.T) {
 	run := fmt.Sprint(time.Now().UnixNano())
 	dir := project(t, map[string]string{
 		"settings.yaml": freshSettings(run, "    apt_packages: [tree]\n"),
-		"check.py": "import os, shutil, six\nprint(os.environ['RUN_ID'], six.__version__, shutil.which('tree'))\n",
+		"check.py":      "import os, shutil, six\nprint(os.environ['RUN_ID'], six.__version__, shutil.which('tree'))\n",
 	})
 	build := []string{"build", "--config=settings.yaml", "--source=.", "with-exec", "--args=python,/app/check.py", "stdout"}
 	want := run + " 1.16.0 /usr/bin/tree"
