@@ -14,14 +14,14 @@ unit() {
 	echo "== unit: gofmt, go vet, go test"
 	unformatted=$(gofmt -l $(git ls-files --cached --others --exclude-standard '*.go' | grep -Ev '^(tests/)?(internal/(dagger|querybuilder|telemetry)/|dagger\.gen\.go$)'))
 	[ -z "$unformatted" ] || { echo "gofmt would change: $unformatted"; exit 1; }
-	# The generated client reads these when a package that imports it loads; the unit tests
-	# never talk to an engine, so any values do.
-	export DAGGER_SESSION_PORT=${DAGGER_SESSION_PORT:-1} DAGGER_SESSION_TOKEN=${DAGGER_SESSION_TOKEN:-unit-tests}
 	go vet ./...
 	go vet -tags integration ./integration/
 	go vet -tags zenml ./zenmldiff/
 	(cd tests && go vet ./...)
-	go test -count=1 ./...
+	# The generated client reads these when a package that imports it loads; the unit tests
+	# never talk to an engine, so any values do. Set for this command only: the dagger CLI
+	# takes them as "inside a session" and would not reach the engine afterwards.
+	DAGGER_SESSION_PORT=1 DAGGER_SESSION_TOKEN=unit-tests go test -count=1 ./...
 }
 
 zenml() {
