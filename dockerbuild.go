@@ -3,28 +3,32 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 
 	"dagger/stepimage/internal/dagger"
 	"dagger/stepimage/plan"
 )
 
 // BuildDockerfile builds the Dockerfile that `dockerfile` prints, with Dagger's DockerBuild: the
-// image a ZenML user gets from BuildKit for the same settings. It exists to compare the two
-// paths (see the benchmarks); use build for real work.
+// same commands as build, as a best-practice Dockerfile (BuildKit cache mounts) gives them. It
+// exists to compare the two paths (see the benchmarks); use build for real work.
 func (m *Stepimage) BuildDockerfile(
 	ctx context.Context,
 	// Settings file, YAML or JSON.
 	config *dagger.File,
-	// Source directory: the build context.
-	// +defaultPath="/"
+	// Source directory, e.g. --source=. : the build context.
 	source *dagger.Directory,
 	// Step; empty for the pipeline-level settings.
 	// +optional
 	step string,
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	// +optional
 	stackRequirements []string,
+	// The stack's requirements as a file, one per line.
+	// +optional
+	stackRequirementsFile *dagger.File,
 ) (_ *dagger.Container, rerr error) {
 	defer reported(&rerr)
 	cfg, resolved, _, err := m.resolve(ctx, config, step, m.vars())
@@ -45,7 +49,11 @@ func (m *Stepimage) BuildDockerfile(
 	if err := cfg.CheckFiles(resolved, existsIn(ctx, source)); err != nil {
 		return nil, err
 	}
-	p, err := plan.New(resolved, plan.Inputs{StackRequirements: stackRequirements, ZenMLVersion: m.ZenmlVersion})
+	stack, err := readStackRequirements(ctx, request{stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile})
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(resolved, plan.Inputs{StackRequirements: stack, ZenMLVersion: m.ZenmlVersion})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
@@ -55,8 +63,15 @@ func (m *Stepimage) BuildDockerfile(
 		context = context.WithNewFile(name, contents)
 	}
 	dockerfile := path.Join(plan.GeneratedDir, "Dockerfile")
+	// The ARG lines take their values from the build, as `docker build --build-arg` gives them.
+	var args []dagger.BuildArg
+	if layer := p.Find(plan.KindBuildArgs); layer != nil {
+		for _, name := range slices.Sorted(maps.Keys(layer.BuildArgs)) {
+			args = append(args, dagger.BuildArg{Name: name, Value: layer.BuildArgs[name]})
+		}
+	}
 	ctr, err := context.WithNewFile(dockerfile, text).
-		DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: dockerfile}).
+		DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: dockerfile, BuildArgs: args}).
 		Sync(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", dockerfile, err)

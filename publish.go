@@ -91,8 +91,12 @@ func (m *Stepimage) PublishAll(
 	parallel int,
 ) (_ string, rerr error) {
 	defer reported(&rerr)
-	req := request{config: config, source: source, localEnvironment: localEnvironment,
-		stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile}
+	// The stack file is read once, not once per image.
+	stack, err := readStackRequirements(ctx, request{stackRequirements: stackRequirements, stackRequirementsFile: stackRequirementsFile})
+	if err != nil {
+		return "", err
+	}
+	req := request{config: config, source: source, localEnvironment: localEnvironment, stackRequirements: stack}
 	cfg, err := loadConfig(ctx, config)
 	if err != nil {
 		return "", err

@@ -51,7 +51,7 @@ func (m *Stepimage) prepareResolved(ctx context.Context, req request, cfg *setti
 	if err := cfg.CheckFiles(resolved, existsIn(ctx, req.source)); err != nil {
 		return nil, err
 	}
-	stack, err := stackRequirements(ctx, req)
+	stack, err := readStackRequirements(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +85,9 @@ func (pr *prepared) build(ctx context.Context) (*dagger.Container, error) {
 	return ctr, nil
 }
 
-// stackRequirements joins the requirements given as a list and as a file (one per line;
+// readStackRequirements joins the requirements given as a list and as a file (one per line;
 // blank lines and comments skipped). A file keeps specifiers with commas whole.
-func stackRequirements(ctx context.Context, req request) ([]string, error) {
+func readStackRequirements(ctx context.Context, req request) ([]string, error) {
 	requirements := clone(req.stackRequirements)
 	if req.stackRequirementsFile == nil {
 		return requirements, nil

@@ -38,14 +38,11 @@ func (img *Image) layer(layer plan.Layer) func(*dagger.Container) *dagger.Contai
 			}
 		case plan.KindBuildEnv:
 			ctr = ctr.With(img.buildEnv(layer))
-		case plan.KindZenMLEnv:
-			for _, env := range layer.Env {
-				ctr = ctr.WithEnvVariable(env.Name, env.Value)
-			}
 		case plan.KindCode:
 			ctr = ctr.WithDirectory(plan.WorkDir, img.code)
-		case plan.KindRuntimeEnv:
-			// After the last exec: changing a runtime value never reruns an install.
+		case plan.KindZenMLEnv, plan.KindRuntimeEnv:
+			// Variables of the image; the runtime ones come after the last exec, so changing
+			// one never reruns an install.
 			for _, env := range layer.Env {
 				ctr = ctr.WithEnvVariable(env.Name, env.Value)
 			}
