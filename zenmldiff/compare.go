@@ -92,7 +92,8 @@ type Result struct {
 	Diff string
 	// FileDiffs describe requirement files whose contents differ.
 	FileDiffs []string
-	// Classes name the kinds of undocumented difference found (see Classify).
+	// Classes name what differs beyond the documented deviations: the verdict, the
+	// Dockerfile, the requirement files' contents.
 	Classes []string
 }
 
@@ -135,7 +136,9 @@ func Compare(img OracleImage, r Rendering, zenmlFields []string) (Result, error)
 	}
 	res.Outcome = Different
 	res.Diff = UnifiedDiff("zenml", "stepimage", Lines(zen), Lines(step))
-	res.Classes = Classify(zen, step)
+	if !Equal(zen, step) {
+		res.Classes = append(res.Classes, "dockerfile")
+	}
 	if len(res.FileDiffs) > 0 {
 		res.Classes = append(res.Classes, "requirement-file-contents")
 	}
