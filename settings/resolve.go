@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -218,10 +219,12 @@ func (r *resolver) images(ds *DockerSettings, out *Resolved) {
 	out.Dockerfile = r.relPath(ds.Dockerfile, "dockerfile")
 	out.BuildContextRoot = r.relPath(ds.BuildContextRoot, "build_context_root")
 	if ds.ParentImageBuildConfig != nil {
+		r.buildArgs(ds.ParentImageBuildConfig.BuildOptions, "parent_image_build_config.build_options")
 		out.ParentImageBuildOptions = ds.ParentImageBuildConfig.BuildOptions
 		out.ParentImageDockerignore = r.relPath(ds.ParentImageBuildConfig.Dockerignore, "parent_image_build_config.dockerignore")
 	}
 	if ds.BuildConfig != nil {
+		r.buildArgs(ds.BuildConfig.BuildOptions, "build_config.build_options")
 		out.BuildOptions = ds.BuildConfig.BuildOptions
 		out.Dockerignore = r.relPath(ds.BuildConfig.Dockerignore, "build_config.dockerignore")
 	}
@@ -531,6 +534,26 @@ func (r *resolver) controlFree(field, value string) bool {
 		return false
 	}
 	return true
+}
+
+// buildArgs checks the build arguments of build options (either name ZenML accepts): each
+// becomes an `ARG NAME` line of the Dockerfile rendering and a variable of the build steps, so
+// a name must be a variable name and a value must hold no control character.
+func (r *resolver) buildArgs(options map[string]any, field string) {
+	for _, key := range []string{"build_args", "buildargs"} {
+		args, ok := options[key].(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, name := range slices.Sorted(maps.Keys(args)) {
+			at := field + "." + key + "." + name
+			if !envNameRE.MatchString(name) {
+				r.fail(sectionDocker, at, fmt.Sprintf("invalid build argument name %q", name), "use letters, digits and _, not starting with a digit")
+				continue
+			}
+			r.controlFree(at, fmt.Sprint(args[name]))
+		}
+	}
 }
 
 // nothingToBuild is ZenML's refusal in build_docker_image: the default parent image, no

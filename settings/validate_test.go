@@ -259,3 +259,23 @@ func TestDocumentTooLargeHint(t *testing.T) {
 	_, err = Load("settings.yaml", []byte(bomb))
 	wantErr(t, err, "document too large: more than 100000 values after expanding aliases", "avoid deeply nested YAML aliases")
 }
+
+// TestBuildArgsAreCheckedWithTheirLine: a build argument's name becomes an ARG line of the
+// Dockerfile rendering; one that is not a variable name (a newline would start an instruction)
+// is refused with its field and line, as is a control character in a value.
+func TestBuildArgsAreCheckedWithTheirLine(t *testing.T) {
+	for _, tc := range []struct{ doc, field string }{
+		{"build_config:\n  build_options:\n    build_args:\n      \"A\\nRUN evil\": x\n", "build_config.build_options.build_args.A\nRUN evil"},
+		{"build_config:\n  build_options:\n    buildargs: {1A: x}\n", "build_config.build_options.buildargs.1A"},
+		{"build_config:\n  build_options:\n    build_args: {TEAM: \"a\\u0007b\"}\n", "build_config.build_options.build_args.TEAM"},
+		{"dockerfile: Dockerfile\nparent_image_build_config:\n  build_options:\n    build_args: {\"B-C\": x}\n", "parent_image_build_config.build_options.build_args.B-C"},
+	} {
+		_, _, err := load(t, tc.doc).Resolve("", Vars{})
+		if err == nil || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "fix:") || !strings.Contains(err.Error(), "settings.yaml:") {
+			t.Errorf("%q: err = %v, want the field %q, its line and a fix", tc.doc, err, tc.field)
+		}
+	}
+	if _, _, err := load(t, "build_config:\n  build_options:\n    build_args: {TEAM: ml, N: 3}\n").Resolve("", Vars{}); err != nil {
+		t.Errorf("valid build args refused: %v", err)
+	}
+}
