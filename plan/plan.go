@@ -250,9 +250,15 @@ func exportCommand(r *settings.Resolved) string {
 
 // installLayer returns an install layer reading InputsDir/file, mounted for the install only.
 func (p *Plan) installLayer(kind Kind, file, summary, invalidatedBy string) Layer {
+	return p.installLayerFrom(MountInput, kind, file, summary, invalidatedBy)
+}
+
+// installLayerFrom is installLayer with the requirements file mounted from the given source:
+// the layer's input, or an earlier exec's output.
+func (p *Plan) installLayerFrom(from MountKind, kind Kind, file, summary, invalidatedBy string) Layer {
 	requirements := path.Join(InputsDir, file)
 	install := InstallExec(p.Settings, requirements)
-	install.Mounts = append([]Mount{tempMount, {Kind: MountInput, Target: requirements}}, install.Mounts...)
+	install.Mounts = append([]Mount{tempMount, {Kind: from, Target: requirements}}, install.Mounts...)
 	return Layer{Kind: kind, RequirementsFile: requirements, Execs: []Exec{install},
 		Summary:       summary,
 		InvalidatedBy: []string{invalidatedBy, "python_package_installer(_args)"}}
@@ -263,11 +269,10 @@ func (p *Plan) installLayer(kind Kind, file, summary, invalidatedBy string) Laye
 // metadata files are mounted: a code change does not rerun the export.
 func (p *Plan) pyprojectLayer() Layer {
 	r := p.Settings
-	layer := p.installLayer(KindPyproject, pyprojectFile,
+	// The install reads the export's output, not a caller's file.
+	layer := p.installLayerFrom(MountOutput, KindPyproject, pyprojectFile,
 		"export "+r.PyprojectPath+" to requirements inside the build, then install them", "pyproject_path, the pyproject file and its lock file")
 	layer.SourceFile = r.PyprojectPath
-	// The install reads the export's output instead of a caller's file.
-	layer.Execs[0].Mounts[1].Kind = MountOutput
 	var scratch []Exec
 	if r.Installer != settings.InstallerUV {
 		scratch = append(scratch, installUV())
