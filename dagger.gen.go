@@ -56,16 +56,66 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 }
 
 func (r Stepimage) MarshalJSON() ([]byte, error) {
-	var concrete struct{}
+	var concrete struct {
+		ZenmlVersion  string
+		Layout        string
+		Vars          []Var
+		Secrets       []SecretVar
+		RegistryAuths []RegistryAuth
+		Services      []ServiceBinding
+	}
+	concrete.ZenmlVersion = r.ZenmlVersion
+	concrete.Layout = r.Layout
+	concrete.Vars = r.Vars
+	concrete.Secrets = r.Secrets
+	concrete.RegistryAuths = r.RegistryAuths
+	concrete.Services = r.Services
 	return json.Marshal(&concrete)
 }
 
 func (r *Stepimage) UnmarshalJSON(bs []byte) error {
-	var concrete struct{}
+	var concrete struct {
+		ZenmlVersion  string
+		Layout        string
+		Vars          []Var
+		Secrets       []SecretVar
+		RegistryAuths []RegistryAuth
+		Services      []ServiceBinding
+	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
 		return err
 	}
+	r.ZenmlVersion = concrete.ZenmlVersion
+	r.Layout = concrete.Layout
+	r.Vars = concrete.Vars
+	r.Secrets = concrete.Secrets
+	r.RegistryAuths = concrete.RegistryAuths
+	r.Services = concrete.Services
+	return nil
+}
+
+func (r Var) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Name  string
+		Value string
+	}
+	concrete.Name = r.Name
+	concrete.Value = r.Value
+	return json.Marshal(&concrete)
+}
+
+func (r *Var) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Name  string
+		Value string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Name = concrete.Name
+	r.Value = concrete.Value
 	return nil
 }
 
@@ -186,6 +236,473 @@ func dispatch(ctx context.Context) (rerr error) {
 func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName string, inputArgs map[string][]byte) (_ any, err error) {
 	_ = inputArgs
 	switch parentName {
+	case "Stepimage":
+		switch fnName {
+		case "VerifyGpu":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			var driverVersion string
+			if inputArgs["driverVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["driverVersion"]), &driverVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg driverVersion", err))
+				}
+			}
+			var requireGpu bool
+			if inputArgs["requireGpu"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["requireGpu"]), &requireGpu)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg requireGpu", err))
+				}
+			}
+			var localEnvironment *dagger.File
+			if inputArgs["localEnvironment"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["localEnvironment"]), &localEnvironment)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg localEnvironment", err))
+				}
+			}
+			var stackRequirements []string
+			if inputArgs["stackRequirements"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirements"]), &stackRequirements)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirements", err))
+				}
+			}
+			var stackRequirementsFile *dagger.File
+			if inputArgs["stackRequirementsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirementsFile"]), &stackRequirementsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirementsFile", err))
+				}
+			}
+			return (*Stepimage).VerifyGpu(&parent, ctx, config, source, step, driverVersion, requireGpu, localEnvironment, stackRequirements, stackRequirementsFile)
+		case "Validate":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			return (*Stepimage).Validate(&parent, ctx, config, source)
+		case "Plan":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			return (*Stepimage).Plan(&parent, ctx, config, step)
+		case "Dockerfile":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			return (*Stepimage).Dockerfile(&parent, ctx, config, step)
+		case "Schema":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Stepimage).Schema(&parent)
+		case "Build":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			var localEnvironment *dagger.File
+			if inputArgs["localEnvironment"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["localEnvironment"]), &localEnvironment)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg localEnvironment", err))
+				}
+			}
+			var stackRequirements []string
+			if inputArgs["stackRequirements"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirements"]), &stackRequirements)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirements", err))
+				}
+			}
+			var stackRequirementsFile *dagger.File
+			if inputArgs["stackRequirementsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirementsFile"]), &stackRequirementsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirementsFile", err))
+				}
+			}
+			return (*Stepimage).Build(&parent, ctx, config, source, step, localEnvironment, stackRequirements, stackRequirementsFile)
+		case "WithEnv":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			var value string
+			if inputArgs["value"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["value"]), &value)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg value", err))
+				}
+			}
+			return (*Stepimage).WithEnv(&parent, name, value), nil
+		case "WithSecret":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			var value *dagger.Secret
+			if inputArgs["value"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["value"]), &value)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg value", err))
+				}
+			}
+			return (*Stepimage).WithSecret(&parent, name, value), nil
+		case "WithRegistryAuth":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var address string
+			if inputArgs["address"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["address"]), &address)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg address", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Stepimage).WithRegistryAuth(&parent, address, username, secret), nil
+		case "WithService":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var alias string
+			if inputArgs["alias"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["alias"]), &alias)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg alias", err))
+				}
+			}
+			var service *dagger.Service
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			return (*Stepimage).WithService(&parent, alias, service), nil
+		case "WithEnvFile":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			return (*Stepimage).WithEnvFile(&parent, ctx, file)
+		case "BuildDockerfile":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			var stackRequirements []string
+			if inputArgs["stackRequirements"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirements"]), &stackRequirements)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirements", err))
+				}
+			}
+			var stackRequirementsFile *dagger.File
+			if inputArgs["stackRequirementsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirementsFile"]), &stackRequirementsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirementsFile", err))
+				}
+			}
+			return (*Stepimage).BuildDockerfile(&parent, ctx, config, source, step, stackRequirements, stackRequirementsFile)
+		case "Publish":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var step string
+			if inputArgs["step"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["step"]), &step)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg step", err))
+				}
+			}
+			var localEnvironment *dagger.File
+			if inputArgs["localEnvironment"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["localEnvironment"]), &localEnvironment)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg localEnvironment", err))
+				}
+			}
+			var stackRequirements []string
+			if inputArgs["stackRequirements"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirements"]), &stackRequirements)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirements", err))
+				}
+			}
+			var stackRequirementsFile *dagger.File
+			if inputArgs["stackRequirementsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirementsFile"]), &stackRequirementsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirementsFile", err))
+				}
+			}
+			return (*Stepimage).Publish(&parent, ctx, config, source, registry, step, localEnvironment, stackRequirements, stackRequirementsFile)
+		case "PublishAll":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var localEnvironment *dagger.File
+			if inputArgs["localEnvironment"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["localEnvironment"]), &localEnvironment)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg localEnvironment", err))
+				}
+			}
+			var stackRequirements []string
+			if inputArgs["stackRequirements"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirements"]), &stackRequirements)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirements", err))
+				}
+			}
+			var stackRequirementsFile *dagger.File
+			if inputArgs["stackRequirementsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stackRequirementsFile"]), &stackRequirementsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stackRequirementsFile", err))
+				}
+			}
+			var parallel int
+			if inputArgs["parallel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["parallel"]), &parallel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg parallel", err))
+				}
+			}
+			return (*Stepimage).PublishAll(&parent, ctx, config, source, registry, localEnvironment, stackRequirements, stackRequirementsFile, parallel)
+		case "":
+			var parent Stepimage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var zenmlVersion string
+			if inputArgs["zenmlVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["zenmlVersion"]), &zenmlVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg zenmlVersion", err))
+				}
+			}
+			var layout string
+			if inputArgs["layout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["layout"]), &layout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg layout", err))
+				}
+			}
+			return New(zenmlVersion, layout)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	default:
 		return nil, fmt.Errorf("unknown object %s", parentName)
 	}

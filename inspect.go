@@ -61,7 +61,7 @@ func (m *Stepimage) describeImage(ctx context.Context, b *strings.Builder, cfg *
 	}
 	// Strict, unlike plan and dockerfile: validate fails wherever build would for a reason
 	// inside the file (an unknown integration, say).
-	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, ZenMLVersion: m.ZenmlVersion})
+	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, ZenMLVersion: m.ZenmlVersion, Layout: m.layout()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.File, err)
 	}
@@ -138,7 +138,7 @@ func (m *Stepimage) plan(ctx context.Context, config *dagger.File, step string) 
 
 // inspectionPlan plans as if the optional caller inputs were given.
 func (m *Stepimage) inspectionPlan(cfg *settings.Config, r *settings.Resolved) (*plan.Plan, error) {
-	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true, ZenMLVersion: m.ZenmlVersion})
+	p, err := plan.New(r, plan.Inputs{HasLocalEnvironment: true, Lenient: true, ZenMLVersion: m.ZenmlVersion, Layout: m.layout()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}

@@ -23,6 +23,8 @@ type Stepimage struct {
 	// The zenml version installed on the default parent image ("" for the version the
 	// integration catalogue comes from).
 	ZenmlVersion string
+	// How requirements are installed: layered (default) or sequential.
+	Layout string
 	// Values for ${VAR} placeholders.
 	Vars []Var
 	// +private
@@ -40,11 +42,21 @@ func New(
 	// the integration catalogue comes from.
 	// +optional
 	zenmlVersion string,
+	// How requirements are installed. layered: resolve every source as the sequential installs
+	// would, then install the resolved packages in buckets, one layer each, so that one added
+	// package reinstalls one bucket; sequential: one layer per source, as ZenML's Dockerfile.
+	// Both give the same packages.
+	// +optional
+	// +default="layered"
+	layout string,
 ) (*Stepimage, error) {
 	if zenmlVersion != "" && !plan.IsZenMLVersion(zenmlVersion) {
 		return nil, fmt.Errorf("--zenml-version %q is not a version: write e.g. %s", zenmlVersion, plan.ZenMLVersion)
 	}
-	return &Stepimage{ZenmlVersion: zenmlVersion}, nil
+	if _, err := plan.ParseLayout(layout); err != nil {
+		return nil, fmt.Errorf("--layout: %w", err)
+	}
+	return &Stepimage{ZenmlVersion: zenmlVersion, Layout: layout}, nil
 }
 
 // Var is a value for the ${NAME} placeholders of environment and runtime_environment.
@@ -150,7 +162,7 @@ func (m *Stepimage) WithEnvFile(
 // with returns a copy of the state changed by change; the lists are copied, so that one chain
 // never shares a backing array with another.
 func (m *Stepimage) with(change func(next *Stepimage)) *Stepimage {
-	next := Stepimage{ZenmlVersion: m.ZenmlVersion, Vars: clone(m.Vars), Secrets: clone(m.Secrets), RegistryAuths: clone(m.RegistryAuths), Services: clone(m.Services)}
+	next := Stepimage{ZenmlVersion: m.ZenmlVersion, Layout: m.Layout, Vars: clone(m.Vars), Secrets: clone(m.Secrets), RegistryAuths: clone(m.RegistryAuths), Services: clone(m.Services)}
 	change(&next)
 	return &next
 }
@@ -158,4 +170,10 @@ func (m *Stepimage) with(change func(next *Stepimage)) *Stepimage {
 // clone copies a list.
 func clone[T any](items []T) []T {
 	return append([]T{}, items...)
+}
+
+// layout is the install layout the caller chose (validated by New).
+func (m *Stepimage) layout() plan.Layout {
+	layout, _ := plan.ParseLayout(m.Layout)
+	return layout
 }

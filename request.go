@@ -60,6 +60,7 @@ func (m *Stepimage) prepareResolved(ctx context.Context, req request, cfg *setti
 		HasLocalEnvironment: req.localEnvironment != nil,
 		AptIndexKey:         aptIndexKey(time.Now()),
 		ZenMLVersion:        m.ZenmlVersion,
+		Layout:              m.layout(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
@@ -78,7 +79,10 @@ func (m *Stepimage) prepareResolved(ctx context.Context, req request, cfg *setti
 
 // build runs the prepared image's layers; a failed exec is reported by the layer that ran it.
 func (pr *prepared) build(ctx context.Context) (*dagger.Container, error) {
-	ctr, err := pr.image.Container().Sync(ctx)
+	ctr, err := pr.image.Container(ctx)
+	if err == nil {
+		ctr, err = ctr.Sync(ctx)
+	}
 	if err != nil {
 		return nil, layers.Explain(err, pr.image.Plan)
 	}

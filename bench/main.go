@@ -31,14 +31,17 @@ import (
 )
 
 type path struct {
-	name     string // column title
-	function string // module function
-	span     string // the function's span name in the engine's progress output
+	name     string   // column title
+	module   []string // the module's constructor flags
+	function string   // module function
+	span     string   // the function's span name in the engine's progress output
 }
 
+// The paths, stepimage's default first; the last is the reference the ratios compare with.
 var paths = []path{
-	{"stepimage build", "build", "Stepimage.build"},
-	{"Dockerfile (DockerBuild)", "build-dockerfile", "Stepimage.buildDockerfile"},
+	{"build, layered", nil, "build", "Stepimage.build"},
+	{"build, sequential", []string{"--layout=sequential"}, "build", "Stepimage.build"},
+	{"Dockerfile (DockerBuild)", nil, "build-dockerfile", "Stepimage.buildDockerfile"},
 }
 
 // scenario changes the example's files before a run; cold runs start from an empty cache.
@@ -59,6 +62,19 @@ var scenarios = []scenario{
 	}},
 	{name: "one requirement added", prepare: func(dir string, run int) error {
 		return appendLine(filepath.Join(dir, "requirements.txt"), addedRequirements[run%len(addedRequirements)])
+	}},
+	{name: "one version bumped", prepare: func(dir string, run int) error {
+		// A pin of a dependency, moved between two releases.
+		version := []string{"1.5.1", "1.4.2"}[run%2]
+		file := filepath.Join(dir, "requirements.txt")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(data, []byte("joblib==")) {
+			return appendLine(file, "joblib=="+version)
+		}
+		return replaceInFile(file, regexp.MustCompile(`joblib==[0-9.]+\n`), "joblib=="+version+"\n")
 	}},
 	{name: "runtime variable changed", prepare: func(dir string, run int) error {
 		return replaceInFile(filepath.Join(dir, "settings.yaml"), regexp.MustCompile(`MODEL_NAME: iris-classifier(-bench-\d+)?\n`),
@@ -105,10 +121,19 @@ func main() {
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "Measured %s on %s (%d cores), Dagger engine v0.19.7, %d run(s) per scenario, median seconds of the module function; example: %s (pipeline-level image). Cold runs start from an empty engine cache, with the module loaded, the parent image (%s) pulled and the engine's network pool warm.\n\n",
 		time.Now().UTC().Format("2006-01-02"), machine(), runtime.NumCPU(), *runs, *example, *parent)
-	fmt.Fprintf(&report, "| scenario | (a) %s | (b) %s | (b)/(a) |\n|---|---:|---:|---:|\n", paths[0].name, paths[1].name)
+	reference := paths[len(paths)-1]
+	fmt.Fprintf(&report, "| scenario |")
+	for _, p := range paths {
+		fmt.Fprintf(&report, " %s |", p.name)
+	}
+	fmt.Fprintf(&report, " Dockerfile / layered |\n|---|%s---:|\n", strings.Repeat("---:|", len(paths)))
 	for _, sc := range scenarios {
-		a, b := median(results[sc.name][paths[0].name]), median(results[sc.name][paths[1].name])
-		fmt.Fprintf(&report, "| %s | %.1f | %.1f | %.1f× |\n", sc.name, a.Seconds(), b.Seconds(), b.Seconds()/max(a.Seconds(), 0.05))
+		fmt.Fprintf(&report, "| %s |", sc.name)
+		for _, p := range paths {
+			fmt.Fprintf(&report, " %.1f |", median(results[sc.name][p.name]).Seconds())
+		}
+		a, ref := median(results[sc.name][paths[0].name]), median(results[sc.name][reference.name])
+		fmt.Fprintf(&report, " %.1f× |\n", ref.Seconds()/max(a.Seconds(), 0.05))
 	}
 	fmt.Fprintf(&report, "\n| image | size (compressed layers) | layers |\n|---|---:|---:|\n")
 	for _, p := range paths {
@@ -131,7 +156,8 @@ var spanDone = map[string]*regexp.Regexp{}
 
 // measure runs one path and returns the engine's duration of the module function.
 func measure(root, dir string, p path) time.Duration {
-	logText := dagger(dir, "call", "-m", root, p.function, "--config=settings.yaml", "--source=.", "sync")
+	args := append(append([]string{"call", "-m", root}, p.module...), p.function, "--config=settings.yaml", "--source=.", "sync")
+	logText := dagger(dir, args...)
 	re, ok := spanDone[p.span]
 	if !ok {
 		re = regexp.MustCompile(regexp.QuoteMeta(p.span) + ` DONE \[([0-9hms.]+)\]`)
@@ -150,7 +176,8 @@ func measure(root, dir string, p path) time.Duration {
 func imageSize(root, dir string, p path) (int64, int) {
 	file := filepath.Join(dir, "bench-image.tar")
 	defer os.Remove(file)
-	dagger(dir, "call", "-m", root, p.function, "--config=settings.yaml", "--source=.", "export", "--path="+file)
+	args := append(append([]string{"call", "-m", root}, p.module...), p.function, "--config=settings.yaml", "--source=.", "export", "--path="+file)
+	dagger(dir, args...)
 	img, err := tarball.ImageFromPath(file, nil)
 	check(err)
 	layers, err := img.Layers()

@@ -242,7 +242,8 @@ func TestFailingLayerIsReportedByName(t *testing.T) {
 `,
 	})
 	log := failCall(t, dir, "build", "--config=settings.yaml", "--source=.")
-	for _, want := range []string{`layer "requirements" failed`, "uv pip install --system --system-certs", "stepimage-no-such-package-anywhere", "fix:"} {
+	// The layered layout resolves every source first: the resolve fails, naming the install.
+	for _, want := range []string{`layer "packages" failed`, "stepimage: resolving requirements: uv pip install --system --system-certs", "stepimage-no-such-package-anywhere", "fix:"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("error output lacks %q:\n%s", want, tail(log, 30))
 		}

@@ -145,7 +145,7 @@ func TestFailedBuildPublishesNothing(t *testing.T) {
 		"    requirements: [stepimage-no-such-package-anywhere==1.0]\n"
 	dir := project(t, map[string]string{"settings.yaml": settings})
 	log := failCall(t, dir, "publish", "--config=settings.yaml", "--source=.", "--registry="+registry+"/it")
-	if !strings.Contains(log, `layer "requirements" failed`) {
+	if !strings.Contains(log, `layer "packages" failed`) {
 		t.Fatalf("the failing layer must be named:\n%s", tail(log, 30))
 	}
 	wantNoTags(t, registry+"/it/"+repo)

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"maps"
 	"slices"
 
@@ -9,21 +10,29 @@ import (
 )
 
 // Container composes the image, applying the plan's layers in order. Nothing is decided here:
-// the execs, their mounts and flags all come from the plan.
-func (img *Image) Container() *dagger.Container {
+// the execs, their mounts and flags all come from the plan. The layers are lazy except a
+// layered install's resolve, which runs here: its output decides the buckets.
+func (img *Image) Container(ctx context.Context) (*dagger.Container, error) {
 	p := img.Plan
 	ctr := img.base
 	if p.Settings.SkipBuild {
-		return ctr
+		return ctr, nil
 	}
 	ctr = ctr.WithWorkdir(plan.WorkDir)
 	for _, layer := range p.Layers {
+		if layer.Kind == plan.KindPackages {
+			var err error
+			if ctr, err = img.packages(ctx, ctr, layer); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		ctr = ctr.With(img.layer(layer))
 	}
 	if p.Settings.User != "" {
 		ctr = ctr.WithUser(p.Settings.User)
 	}
-	return ctr
+	return ctr, nil
 }
 
 // layer applies one layer: what is not an exec (variables, the code copy, labels), then its

@@ -66,9 +66,14 @@ func (img *Image) mount(ctr *dagger.Container, kind plan.Kind, m plan.Mount, out
 		return ctr.WithMountedCache(m.Target, dag.CacheVolume(m.Volume), opts)
 	case plan.MountOutput:
 		return ctr.WithMountedFile(m.Target, outputs[m.Target])
+	case plan.MountText:
+		return ctr.WithMountedFile(m.Target, dag.Directory().WithNewFile("file", m.Text).File("file"))
 	case plan.MountTemp:
 		return ctr.WithMountedTemp(m.Target)
 	case plan.MountInput:
+		if m.Layer != "" {
+			kind = m.Layer
+		}
 		if dir := img.dirs[kind]; dir != nil {
 			return ctr.WithMountedDirectory(m.Target, dir)
 		}

@@ -47,7 +47,13 @@ type Image struct {
 func Prepare(ctx context.Context, p *plan.Plan, in Inputs) (*Image, error) {
 	img := &Image{Plan: p, inputs: in, files: map[plan.Kind]*dagger.File{}, dirs: map[plan.Kind]*dagger.Directory{}}
 	digests := map[string]string{}
-	for _, layer := range p.Layers {
+	if p.Layout == plan.LayoutLayered {
+		// The same packages, in other layers: another image.
+		digests["layout"] = string(p.Layout)
+	}
+	// A layered install's sources are prepared as the sequential layers would be: the
+	// resolve mounts their inputs, and a fallback runs them.
+	for _, layer := range p.Sequential() {
 		var err error
 		switch layer.Kind {
 		case plan.KindParent:

@@ -97,6 +97,12 @@ func (d *dockerfile) layer(layer Layer) {
 		d.env(plain)
 	case KindZenML, KindLocalEnv, KindStack, KindIntegrations, KindRequirements, KindPyproject:
 		d.install(layer)
+	case KindPackages:
+		d.comment("stepimage installs these sources in the layered layout (resolved, then one layer per package bucket); " +
+			"a Dockerfile installs them in sequence, which gives the same packages.")
+		for _, source := range layer.Sources {
+			d.install(source)
+		}
 	case KindCode:
 		d.copy(".", ".")
 		d.execs(layer.Execs)

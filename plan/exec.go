@@ -39,6 +39,8 @@ const (
 	// MountTemp is an empty scratch file system: what installers leave in /tmp (uv's
 	// interpreter lock) stays out of the image.
 	MountTemp MountKind = "temp"
+	// MountText is a file whose contents the plan gives (Text): the layered resolve's script.
+	MountText MountKind = "text"
 )
 
 // Mount is one mount of an exec.
@@ -49,6 +51,11 @@ type Mount struct {
 	Volume string `json:"volume,omitempty"`
 	// Locked serialises the builds using the volume: apt cannot share its state.
 	Locked bool `json:"locked,omitempty"`
+	// Text is the contents of a MountText file.
+	Text string `json:"text,omitempty"`
+	// Layer names whose input a MountInput is, when not the exec's own layer's (the layered
+	// resolve reads every source's).
+	Layer Kind `json:"layer,omitempty"`
 }
 
 // Cache volumes, namespaced so that they never collide with another module's, and where

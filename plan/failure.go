@@ -12,12 +12,17 @@ const KindUnknown Kind = "unknown"
 // LayerOf finds the layer that ran argv, as the engine reports a failed exec: every exec's
 // argv is complete in the plan, so the match is exact.
 func (p *Plan) LayerOf(argv []string) Kind {
-	for _, layer := range p.Layers {
+	// A layered install that fell back runs its sources' execs.
+	for _, layer := range append(slices.Clone(p.Layers), p.Sequential()...) {
 		for _, exec := range layer.Execs {
 			if slices.Equal(exec.Argv, argv) {
 				return layer.Kind
 			}
 		}
+	}
+	// A bucket's install is computed at build time: it is the packages layer's, whatever its pins.
+	if p.Find(KindPackages) != nil && slices.Contains(argv, "--no-deps") && len(argv) > 3 && slices.Equal(argv[:3], []string{"uv", "pip", "install"}) {
+		return KindPackages
 	}
 	return KindUnknown
 }

@@ -62,9 +62,13 @@ func fullInputs() Inputs {
 	}
 }
 
-// mustBuild builds a plan and fails the test on error.
+// mustBuild builds a plan and fails the test on error. Tests of the install layers themselves
+// get the sequential layout unless they ask for another (layered_test.go does).
 func mustBuild(t *testing.T, r *settings.Resolved, in Inputs) *Plan {
 	t.Helper()
+	if in.Layout == "" {
+		in.Layout = LayoutSequential
+	}
 	p, err := New(r, in)
 	if err != nil {
 		t.Fatalf("Build: unexpected error: %v", err)

@@ -28,6 +28,8 @@ const (
 	KindIntegrations Kind = "integration-requirements"
 	KindPyproject    Kind = "pyproject-requirements"
 	KindRequirements Kind = "requirements"
+	// KindPackages is the layered layout's install of all the requirement sources above.
+	KindPackages     Kind = "packages"
 	KindZenMLEnv     Kind = "zenml-env"
 	KindCode         Kind = "code"
 	KindLocalInstall Kind = "local-project-install"
@@ -77,6 +79,9 @@ type Layer struct {
 	RequirementsFile string `json:"requirements_file,omitempty"`
 	// Execs are the commands the layer runs, in order, complete (see Exec).
 	Execs []Exec `json:"execs,omitempty"`
+	// Sources are the sequential install layers a KindPackages layer resolves, in order: the
+	// Dockerfile rendering writes them, and a build falls back to them (see Plan.Buckets).
+	Sources []Layer `json:"sources,omitempty"`
 
 	// User is the user the image runs as (KindUser).
 	User string `json:"user,omitempty"`
@@ -88,6 +93,10 @@ type Layer struct {
 type Plan struct {
 	Settings *settings.Resolved `json:"settings"`
 	Layers   []Layer            `json:"layers"`
+	// Layout is how the requirements are installed; LayoutReason says why an image that asked
+	// for the layered layout keeps the sequential one.
+	Layout       Layout `json:"layout"`
+	LayoutReason string `json:"layout_reason,omitempty"`
 	// Warnings are problems tolerated because Inputs.Lenient was set.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -108,11 +117,13 @@ type Inputs struct {
 	// parent (zenmldocker/zenml:VERSION-pyX.Y) carries it; "" means ZenMLVersion, the version
 	// the integration catalogue comes from.
 	ZenMLVersion string
+	// Layout is how requirements are installed; "" means DefaultLayout.
+	Layout Layout
 }
 
 // New returns the plan of the image described by r.
 func New(r *settings.Resolved, in Inputs) (*Plan, error) {
-	p := &Plan{Settings: r}
+	p := &Plan{Settings: r, Layout: LayoutSequential}
 	if r.SkipBuild {
 		p.add(Layer{Kind: KindParent, Image: r.ParentImage,
 			Summary:       "use the parent image as it is (skip_build): no env, installs, code or labels",
@@ -148,6 +159,14 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 		p.add(Layer{Kind: KindInstaller, Execs: []Exec{installUV()},
 			Summary:       "install " + UVRequirement + " with pip (pinned, so the layer stays cached)",
 			InvalidatedBy: []string{"python_package_installer"}})
+	}
+	if len(installs) > 0 && cmp.Or(in.Layout, DefaultLayout) == LayoutLayered {
+		packages, reason := p.packagesLayer(installs)
+		if reason == "" {
+			installs, p.Layout = []Layer{packages}, LayoutLayered
+		} else {
+			p.LayoutReason = reason
+		}
 	}
 	p.Layers = append(p.Layers, installs...)
 	p.add(Layer{Kind: KindZenMLEnv, Env: zenmlEnv,

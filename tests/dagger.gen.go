@@ -188,20 +188,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Tests":
 		switch fnName {
-		case "Gpu":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			return (*Tests).Gpu(&parent, ctx, examples)
 		case "PrivateIndex":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
@@ -216,20 +202,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Tests).PrivateIndex(&parent, ctx, examples)
-		case "All":
-			var parent Tests
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var examples *dagger.Directory
-			if inputArgs["examples"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
-				}
-			}
-			return (*Tests).All(&parent, ctx, examples)
 		case "Sklearn":
 			var parent Tests
 			err = json.Unmarshal(parentJSON, &parent)
@@ -286,6 +258,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Tests).SkipBuild(&parent, ctx, examples)
+		case "All":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).All(&parent, ctx, examples)
+		case "Gpu":
+			var parent Tests
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var examples *dagger.Directory
+			if inputArgs["examples"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["examples"]), &examples)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg examples", err))
+				}
+			}
+			return (*Tests).Gpu(&parent, ctx, examples)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -58,7 +58,16 @@ func (m *Tests) Sklearn(
 		"iris-classifier", "root", "sklearn ok", "joblib", "code-ok"); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("train step: %s, runs as trainer; pipeline image: MODEL_NAME=iris-classifier, root", out), nil
+	trainPackages, err := sameAsSequential(ctx, "train image", train, dag.Stepimage(sequentialLayout).Build(config, src, dagger.StepimageBuildOpts{Step: "train"}))
+	if err != nil {
+		return "", err
+	}
+	pipelinePackages, err := sameAsSequential(ctx, "pipeline-level image", pipeline, dag.Stepimage(sequentialLayout).Build(config, src))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("train step: %s, runs as trainer; pipeline image: MODEL_NAME=iris-classifier, root; layered = sequential (%d and %d packages, pip check passes)",
+		out, trainPackages, pipelinePackages), nil
 }
 
 // PyprojectUv builds examples/pyproject-uv: dependencies exported from pyproject.toml and
@@ -102,7 +111,11 @@ func (m *Tests) PyprojectUv(
 	if !strings.Contains(where, "-packages/stepimage_pyproject_demo/") {
 		return "", fmt.Errorf("stepimage_pyproject_demo imported from %s, want an installed copy in site-packages", where)
 	}
-	return fmt.Sprintf("locked attrs %s and packaging %s installed; project installed at %s", want["attrs"], want["packaging"], where), nil
+	packages, err := sameAsSequential(ctx, "pyproject image", ctr, dag.Stepimage(sequentialLayout).Build(src.File("settings.yaml"), src))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("locked attrs %s and packaging %s installed; project installed at %s; layered = sequential (%d packages)", want["attrs"], want["packaging"], where, packages), nil
 }
 
 // CustomDockerfile builds examples/custom-dockerfile: its Dockerfile (context docker/, a build
@@ -144,7 +157,11 @@ func (m *Tests) CustomDockerfile(
 	if err := expectLines("/app", files, "step.py", "no-docker"); err != nil {
 		return "", err
 	}
-	return "Dockerfile parent (context file, build arg, ENV) + packaging 24.1 + code + runtime env", nil
+	packages, err := sameAsSequential(ctx, "custom-dockerfile image", ctr, dag.Stepimage(sequentialLayout).Build(src.File("settings.yaml"), src))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Dockerfile parent (context file, build arg, ENV) + packaging 24.1 + code + runtime env; layered = sequential (%d packages)", packages), nil
 }
 
 // SkipBuild builds examples/skip-build: the parent image must come back untouched, also when

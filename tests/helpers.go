@@ -130,3 +130,30 @@ func lockedVersion(lock, name string) (string, error) {
 	}
 	return match[1], nil
 }
+
+// packagesScript lists the installed distributions (normalised name==version, sorted) and
+// ends with pip's or uv's check, which fails on a broken requirement.
+const packagesScript = `python3 -c 'import importlib.metadata as m, re
+print("\n".join(sorted({re.sub(r"[-_.]+", "-", (d.metadata["Name"] or "")).lower() + "==" + d.version for d in m.distributions()})))'
+if python3 -m pip --version >/dev/null 2>&1; then python3 -m pip check; else uv pip check --system; fi`
+
+// sameAsSequential checks that an image built with the layered layout (the default) holds
+// exactly the packages of the same image built with the sequential one, and that both pass
+// pip check. It returns how many distributions they hold.
+func sameAsSequential(ctx context.Context, what string, layered, sequential *dagger.Container) (int, error) {
+	got, err := sh(ctx, layered, packagesScript)
+	if err != nil {
+		return 0, fmt.Errorf("%s, layered layout: %w", what, err)
+	}
+	want, err := sh(ctx, sequential, packagesScript)
+	if err != nil {
+		return 0, fmt.Errorf("%s, sequential layout: %w", what, err)
+	}
+	if got != want {
+		return 0, fmt.Errorf("%s: the layered layout installed other packages than the sequential one:\nlayered:\n%s\nsequential:\n%s", what, indent(got), indent(want))
+	}
+	return strings.Count(got, "=="), nil
+}
+
+// sequentialLayout builds with the sequential layout, for sameAsSequential.
+var sequentialLayout = dagger.StepimageOpts{Layout: "sequential"}

@@ -141,7 +141,12 @@ func (m *Tests) PrivateIndex(
 			return "", fmt.Errorf("the secret (%q) is in the exported image: %s", needle, strings.Join(where[needle], ", "))
 		}
 	}
-	return fmt.Sprintf("private package installed through the authenticated index; secret absent from env and from %d layers + config", found), nil
+	sequential := dag.Stepimage(sequentialLayout).WithService(indexAlias, index).WithSecret("PRIVATE_INDEX_URL", secret).Build(config, src)
+	packages, err := sameAsSequential(ctx, "private-index image", ctr, sequential)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("private package installed through the authenticated index; secret absent from env and from %d layers + config; layered = sequential (%d packages)", found, packages), nil
 }
 
 // privateIndex is pypiserver serving a wheel of pkg, with basic auth on list and download.

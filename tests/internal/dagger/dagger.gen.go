@@ -11250,17 +11250,30 @@ type StepimageOpts struct {
 	// zenml version to install on the default parent image, e.g. 0.98.0; default: the version
 	// the integration catalogue comes from.
 	//
-	ZenmlVersion string // stepimage (../../../main.go:42:2)
+	ZenmlVersion string // stepimage (../../../main.go:44:2)
+	//
+	// How requirements are installed. layered: resolve every source as the sequential installs
+	// would, then install the resolved packages in buckets, one layer each, so that one added
+	// package reinstalls one bucket; sequential: one layer per source, as ZenML's Dockerfile.
+	// Both give the same packages.
+	//
+	//
+	// Default: "layered"
+	Layout string // stepimage (../../../main.go:51:2)
 }
 
 // New takes what every function shares: the zenml version that images built on the default
 // parent get, as ZenML's own default parent image (zenmldocker/zenml:VERSION-pyX.Y) carries it.
-func (r *Client) Stepimage(opts ...StepimageOpts) *Stepimage { // stepimage (../../../main.go:38:1)
+func (r *Client) Stepimage(opts ...StepimageOpts) *Stepimage { // stepimage (../../../main.go:40:1)
 	q := r.query.Select("stepimage")
 	for i := len(opts) - 1; i >= 0; i-- {
 		// `zenmlVersion` optional argument
 		if !querybuilder.IsZeroValue(opts[i].ZenmlVersion) {
 			q = q.Arg("zenmlVersion", opts[i].ZenmlVersion)
+		}
+		// `layout` optional argument
+		if !querybuilder.IsZeroValue(opts[i].Layout) {
+			q = q.Arg("layout", opts[i].Layout)
 		}
 	}
 
@@ -12310,6 +12323,7 @@ type Stepimage struct { // stepimage (../../../main.go:22:6)
 
 	dockerfile   *string
 	id           *StepimageID
+	layout       *string
 	plan         *string
 	publish      *string
 	publishAll   *string
@@ -12388,30 +12402,27 @@ func (r *Stepimage) Build(config *File, source *Directory, opts ...StepimageBuil
 // StepimageBuildDockerfileOpts contains options for Stepimage.BuildDockerfile
 type StepimageBuildDockerfileOpts struct {
 	//
-	// Source directory: the build context.
-	//
-	Source *Directory // stepimage (../../../dockerbuild.go:21:2)
-	//
 	// Step; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../dockerbuild.go:24:2)
+	Step string // stepimage (../../../dockerbuild.go:25:2)
 	//
-	// The stack's requirements, installed when install_stack_requirements is true.
+	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	//
-	StackRequirements []string // stepimage (../../../dockerbuild.go:27:2)
+	StackRequirements []string // stepimage (../../../dockerbuild.go:28:2)
+	//
+	// The stack's requirements as a file, one per line.
+	//
+	StackRequirementsFile *File // stepimage (../../../dockerbuild.go:31:2)
 }
 
 // BuildDockerfile builds the Dockerfile that `dockerfile` prints, with Dagger's DockerBuild: the
-// image a ZenML user gets from BuildKit for the same settings. It exists to compare the two
-// paths (see the benchmarks); use build for real work.
-func (r *Stepimage) BuildDockerfile(config *File, opts ...StepimageBuildDockerfileOpts) *Container { // stepimage (../../../dockerbuild.go:15:1)
+// same commands as build, as a best-practice Dockerfile (BuildKit cache mounts) gives them. It
+// exists to compare the two paths (see the benchmarks); use build for real work.
+func (r *Stepimage) BuildDockerfile(config *File, source *Directory, opts ...StepimageBuildDockerfileOpts) *Container { // stepimage (../../../dockerbuild.go:17:1)
 	assertNotNil("config", config)
+	assertNotNil("source", source)
 	q := r.query.Select("buildDockerfile")
 	for i := len(opts) - 1; i >= 0; i-- {
-		// `source` optional argument
-		if !querybuilder.IsZeroValue(opts[i].Source) {
-			q = q.Arg("source", opts[i].Source)
-		}
 		// `step` optional argument
 		if !querybuilder.IsZeroValue(opts[i].Step) {
 			q = q.Arg("step", opts[i].Step)
@@ -12420,8 +12431,13 @@ func (r *Stepimage) BuildDockerfile(config *File, opts ...StepimageBuildDockerfi
 		if !querybuilder.IsZeroValue(opts[i].StackRequirements) {
 			q = q.Arg("stackRequirements", opts[i].StackRequirements)
 		}
+		// `stackRequirementsFile` optional argument
+		if !querybuilder.IsZeroValue(opts[i].StackRequirementsFile) {
+			q = q.Arg("stackRequirementsFile", opts[i].StackRequirementsFile)
+		}
 	}
 	q = q.Arg("config", config)
+	q = q.Arg("source", source)
 
 	return &Container{
 		query: q,
@@ -12433,12 +12449,12 @@ type StepimageDockerfileOpts struct {
 	//
 	// Step whose Dockerfile to print; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../inspect.go:94:2)
+	Step string // stepimage (../../../inspect.go:96:2)
 }
 
 // Dockerfile prints the Dockerfile ZenML would generate for a step's settings, with the same
 // commands as build (for inspection and comparison; build uses Dagger layers, not this file).
-func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../inspect.go:88:1)
+func (r *Stepimage) Dockerfile(ctx context.Context, config *File, opts ...StepimageDockerfileOpts) (string, error) { // stepimage (../../../inspect.go:90:1)
 	assertNotNil("config", config)
 	if r.dockerfile != nil {
 		return *r.dockerfile, nil
@@ -12507,17 +12523,30 @@ func (r *Stepimage) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+// How requirements are installed: layered (default) or sequential.
+func (r *Stepimage) Layout(ctx context.Context) (string, error) { // stepimage (../../../main.go:27:2)
+	if r.layout != nil {
+		return *r.layout, nil
+	}
+	q := r.query.Select("layout")
+
+	var response string
+
+	q = q.Bind(&response)
+	return response, q.Execute(ctx)
+}
+
 // StepimagePlanOpts contains options for Stepimage.Plan
 type StepimagePlanOpts struct {
 	//
 	// Step whose plan to print; empty for the pipeline-level settings.
 	//
-	Step string // stepimage (../../../inspect.go:81:2)
+	Step string // stepimage (../../../inspect.go:82:2)
 }
 
 // Plan prints the ordered layers of a step's image: what each does, the commands it runs, and
 // what reruns it.
-func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../inspect.go:75:1)
+func (r *Stepimage) Plan(ctx context.Context, config *File, opts ...StepimagePlanOpts) (string, error) { // stepimage (../../../inspect.go:76:1)
 	assertNotNil("config", config)
 	if r.plan != nil {
 		return *r.plan, nil
@@ -12602,28 +12631,28 @@ type StepimagePublishAllOpts struct {
 	//
 	// Export of the local Python environment (pip freeze output), when replicate_local_python_environment is set.
 	//
-	LocalEnvironment *File // stepimage (../../../publish.go:80:2)
+	LocalEnvironment *File // stepimage (../../../publish.go:81:2)
 	//
 	// The stack's requirements, installed when install_stack_requirements is true. Commas split list items: use stack-requirements-file for specifiers with commas.
 	//
-	StackRequirements []string // stepimage (../../../publish.go:83:2)
+	StackRequirements []string // stepimage (../../../publish.go:84:2)
 	//
 	// The stack's requirements as a file, one per line.
 	//
-	StackRequirementsFile *File // stepimage (../../../publish.go:86:2)
+	StackRequirementsFile *File // stepimage (../../../publish.go:87:2)
 	//
 	// How many images to build at once.
 	//
 	//
 	// Default: 3
-	Parallel int // stepimage (../../../publish.go:90:2)
+	Parallel int // stepimage (../../../publish.go:91:2)
 }
 
 // PublishAll builds each distinct image of a configuration once (steps with equal merged
 // settings share one), several at a time, and pushes them as publish does. Every image is
 // built before any is pushed, so a failed build pushes nothing. Prints one line per image: the steps (* = every
 // step without an override), the reference, and whether it was reused.
-func (r *Stepimage) PublishAll(ctx context.Context, config *File, source *Directory, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:70:1)
+func (r *Stepimage) PublishAll(ctx context.Context, config *File, source *Directory, registry string, opts ...StepimagePublishAllOpts) (string, error) { // stepimage (../../../publish.go:71:1)
 	assertNotNil("config", config)
 	assertNotNil("source", source)
 	if r.publishAll != nil {
@@ -12660,7 +12689,7 @@ func (r *Stepimage) PublishAll(ctx context.Context, config *File, source *Direct
 
 // Schema prints the JSON Schema of the settings file, for editors
 // (# yaml-language-server: $schema=...).
-func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../inspect.go:113:1)
+func (r *Stepimage) Schema(ctx context.Context) (string, error) { // stepimage (../../../inspect.go:116:1)
 	if r.schema != nil {
 		return *r.schema, nil
 	}
@@ -12703,7 +12732,7 @@ func (r *Stepimage) Validate(ctx context.Context, config *File, opts ...Stepimag
 }
 
 // Values for ${VAR} placeholders.
-func (r *Stepimage) Vars(ctx context.Context) ([]StepimageVar, error) { // stepimage (../../../main.go:27:2)
+func (r *Stepimage) Vars(ctx context.Context) ([]StepimageVar, error) { // stepimage (../../../main.go:29:2)
 	q := r.query.Select("vars")
 
 	q = q.Select("id")
@@ -12814,7 +12843,7 @@ func (r *Stepimage) VerifyGpu(ctx context.Context, config *File, source *Directo
 
 // WithEnv gives a value to the ${NAME} placeholders of environment and runtime_environment.
 // A module cannot read the caller's environment: pass values explicitly.
-func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage (../../../main.go:77:1)
+func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage (../../../main.go:89:1)
 	q := r.query.Select("withEnv")
 	q = q.Arg("name", name)
 	q = q.Arg("value", value)
@@ -12827,7 +12856,7 @@ func (r *Stepimage) WithEnv(name string, value string) *Stepimage { // stepimage
 // WithEnvFile gives values to ${NAME} placeholders from a dotenv-style file: NAME=VALUE lines,
 // optionally quoted or prefixed with `export`; blank lines and # comments are skipped. Values
 // given later (with-env, another file) win.
-func (r *Stepimage) WithEnvFile(file *File) *Stepimage { // stepimage (../../../main.go:123:1)
+func (r *Stepimage) WithEnvFile(file *File) *Stepimage { // stepimage (../../../main.go:137:1)
 	assertNotNil("file", file)
 	q := r.query.Select("withEnvFile")
 	q = q.Arg("file", file)
@@ -12838,7 +12867,7 @@ func (r *Stepimage) WithEnvFile(file *File) *Stepimage { // stepimage (../../../
 }
 
 // WithRegistryAuth adds credentials for a registry, used by publish and its reuse check.
-func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Secret) *Stepimage { // stepimage (../../../main.go:99:1)
+func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Secret) *Stepimage { // stepimage (../../../main.go:111:1)
 	assertNotNil("secret", secret)
 	q := r.query.Select("withRegistryAuth")
 	q = q.Arg("address", address)
@@ -12853,7 +12882,7 @@ func (r *Stepimage) WithRegistryAuth(address string, username string, secret *Se
 // WithSecret gives a secret to the ${NAME} placeholders of environment (build-time only). The
 // value reaches the install steps as a secret variable and is never written to the image, its
 // config or the logs. A secret in runtime_environment is refused.
-func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepimage (../../../main.go:89:1)
+func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepimage (../../../main.go:101:1)
 	assertNotNil("value", value)
 	q := r.query.Select("withSecret")
 	q = q.Arg("name", name)
@@ -12866,7 +12895,7 @@ func (r *Stepimage) WithSecret(name string, value *Secret) *Stepimage { // stepi
 
 // WithService makes a service reachable from the install steps under an alias, e.g. a private
 // package index started in CI: environment: {PIP_INDEX_URL: http://index:8080/simple}.
-func (r *Stepimage) WithService(alias string, service *Service) *Stepimage { // stepimage (../../../main.go:112:1)
+func (r *Stepimage) WithService(alias string, service *Service) *Stepimage { // stepimage (../../../main.go:124:1)
 	assertNotNil("service", service)
 	q := r.query.Select("withService")
 	q = q.Arg("alias", alias)
@@ -12892,7 +12921,7 @@ func (r *Stepimage) ZenmlVersion(ctx context.Context) (string, error) { // stepi
 }
 
 // Var is a value for the ${NAME} placeholders of environment and runtime_environment.
-type StepimageVar struct { // stepimage (../../../main.go:51:6)
+type StepimageVar struct { // stepimage (../../../main.go:63:6)
 	query *querybuilder.Selection
 
 	id    *StepimageVarID
@@ -12955,7 +12984,7 @@ func (r *StepimageVar) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r *StepimageVar) Name(ctx context.Context) (string, error) { // stepimage (../../../main.go:52:2)
+func (r *StepimageVar) Name(ctx context.Context) (string, error) { // stepimage (../../../main.go:64:2)
 	if r.name != nil {
 		return *r.name, nil
 	}
@@ -12967,7 +12996,7 @@ func (r *StepimageVar) Name(ctx context.Context) (string, error) { // stepimage 
 	return response, q.Execute(ctx)
 }
 
-func (r *StepimageVar) Value(ctx context.Context) (string, error) { // stepimage (../../../main.go:53:2)
+func (r *StepimageVar) Value(ctx context.Context) (string, error) { // stepimage (../../../main.go:65:2)
 	if r.value != nil {
 		return *r.value, nil
 	}

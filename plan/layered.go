@@ -1,0 +1,180 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+
+	"dagger/stepimage/settings"
+)
+
+// Layout says how an image's Python requirements are installed.
+type Layout string
+
+const (
+	// LayoutSequential installs each requirement source in its own layer, in ZenML's order,
+	// as ZenML's Dockerfile does: one changed requirement reinstalls its whole source.
+	LayoutSequential Layout = "sequential"
+	// LayoutLayered resolves every source first, exactly as the sequential installs would,
+	// then installs the resolved packages with --no-deps in buckets, each from the same
+	// pre-install image, and merges the buckets' changes: one changed requirement reruns the
+	// resolve and the buckets whose packages changed, and equal buckets are equal layers in
+	// every image built on the same base.
+	LayoutLayered Layout = "layered"
+	// DefaultLayout is the layout of a build that does not choose one.
+	DefaultLayout = LayoutLayered
+)
+
+// Layouts are the layouts a caller can choose, for messages and the module's flag.
+var Layouts = []Layout{LayoutLayered, LayoutSequential}
+
+// ParseLayout reads a layout name; "" is DefaultLayout.
+func ParseLayout(name string) (Layout, error) {
+	if name == "" {
+		return DefaultLayout, nil
+	}
+	if layout := Layout(name); slices.Contains(Layouts, layout) {
+		return layout, nil
+	}
+	return "", fmt.Errorf("layout %q is not one of %v", name, Layouts)
+}
+
+// The resolve exec's script, and where it writes what it found, on its scratch copy.
+var (
+	resolveScriptFile = path.Join(InputsDir, "resolve.py")
+	resolutionFile    = path.Join(InputsDir, "resolution.json")
+)
+
+// resolveScript runs on a throwaway copy of the pre-install image. It lists the installed
+// distributions, runs the sequential installs exactly as the sequential layout would (but with
+// uv's symlink link mode: nothing is copied, the copy is thrown away), lists them again, and
+// prints both lists with the option lines of the requirement files as JSON. Its argument is
+// JSON data, never shell: installer arguments come from the user.
+const resolveScript = `import json, shlex, subprocess, sys
+spec = json.loads(sys.argv[1])
+LIST = ("import importlib.metadata as m, json; print(json.dumps(["
+        "[d.metadata['Name'] or '', d.version or '', d.read_text('direct_url.json') or ''] "
+        "for d in m.distributions()]))")
+def installed():
+    out = subprocess.run([sys.executable, '-c', LIST], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+options = []
+for name in spec['files']:
+    with open(name, encoding='utf-8') as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if line.startswith('-') and not line.startswith(('-r', '--requirement', '-c', '--constraint')):
+                options.append({'file': spec['names'][name], 'line': number, 'text': line})
+before = installed()
+for name, argv in zip(spec['files'], spec['installs']):
+    done = subprocess.run(argv, stdout=sys.stderr)
+    if done.returncode:
+        print('stepimage: resolving %s: %s failed with exit code %d' % (spec['names'][name], shlex.join(argv), done.returncode), file=sys.stderr)
+        sys.exit(done.returncode)
+json.dump({'before': before, 'after': installed(), 'options': options}, sys.stdout)
+`
+
+// resolveSpec is the resolve script's argument.
+type resolveSpec struct {
+	// Files are the requirement files the installs read, whose option lines are reported.
+	Files []string `json:"files"`
+	// Names says what each file is, for people (the user's file name, or the source's kind).
+	Names map[string]string `json:"names"`
+	// Installs are the sequential installs' argvs, in order.
+	Installs [][]string `json:"installs"`
+}
+
+// packagesLayer returns the layered install of the given sequential install layers, or "" and
+// the reason the image must keep the sequential layout.
+func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
+	r := p.Settings
+	if r.Installer != settings.InstallerUV {
+		return Layer{}, "the layered layout resolves and installs with uv; python_package_installer is pip"
+	}
+	for _, arg := range r.InstallerArgs {
+		switch arg.Name {
+		case "target", "prefix", "python", "no-deps", "link-mode":
+			return Layer{}, fmt.Sprintf("python_package_installer_args sets --%s, which the layered layout's installs cannot honour the same way", arg.Name)
+		}
+	}
+	spec := resolveSpec{Names: map[string]string{}}
+	var execs []Exec
+	resolve := Exec{Network: true, Scratch: true, Stdout: resolutionFile,
+		Mounts: []Mount{tempMount, cacheMount(UVVolume, uvCacheDir), {Kind: MountText, Target: resolveScriptFile, Text: resolveScript}}}
+	for _, source := range sources {
+		install := source.Execs[len(source.Execs)-1]
+		// The source's own earlier execs (the pyproject export) run on the same scratch copy,
+		// where their output is a plain file for the resolve to read.
+		for _, exec := range source.Execs[:len(source.Execs)-1] {
+			exec.Mounts = ownedBy(exec.Mounts, source.Kind)
+			execs = append(execs, exec)
+		}
+		for _, m := range install.Mounts {
+			if m.Kind == MountInput {
+				m.Layer = source.Kind
+				resolve.Mounts = append(resolve.Mounts, m)
+			}
+		}
+		spec.Files = append(spec.Files, source.RequirementsFile)
+		spec.Names[source.RequirementsFile] = sourceName(source)
+		spec.Installs = append(spec.Installs, withLinkMode(install.Argv, "symlink"))
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		panic(fmt.Sprintf("encoding the resolve spec: %v", err))
+	}
+	resolve.Argv = []string{"python3", resolveScriptFile, string(data)}
+	execs = append(execs, resolve)
+	kinds := make([]string, len(sources))
+	for i, source := range sources {
+		kinds[i] = string(source.Kind)
+	}
+	return Layer{Kind: KindPackages, Execs: execs, Sources: sources,
+		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy), then install the resolved packages with --no-deps in buckets "+
+			"(large packages alone, the rest in up to %d by name), each from this same image, and merge them", kinds, SmallBuckets),
+		InvalidatedBy: []string{"any requirement source reruns the resolve; a bucket reruns only when its packages or versions change"}}, ""
+}
+
+// ownedBy marks a source's input mounts as that source's, for an exec moved out of its layer.
+func ownedBy(mounts []Mount, kind Kind) []Mount {
+	mounts = slices.Clone(mounts)
+	for i := range mounts {
+		if mounts[i].Kind == MountInput {
+			mounts[i].Layer = kind
+		}
+	}
+	return mounts
+}
+
+func sourceName(source Layer) string {
+	if source.SourceFile != "" && source.Kind == KindRequirements {
+		return source.SourceFile
+	}
+	return string(source.Kind)
+}
+
+// withLinkMode returns the install argv with uv's --link-mode replaced.
+func withLinkMode(argv []string, mode string) []string {
+	argv = slices.Clone(argv)
+	for i, arg := range argv {
+		if arg == "--link-mode=copy" {
+			argv[i] = "--link-mode=" + mode
+		}
+	}
+	return argv
+}
+
+// Sequential returns the plan with a layered install replaced by its sources, as the
+// Dockerfile rendering and a fallback need them.
+func (p *Plan) Sequential() []Layer {
+	var sequential []Layer
+	for _, layer := range p.Layers {
+		if layer.Kind == KindPackages {
+			sequential = append(sequential, layer.Sources...)
+			continue
+		}
+		sequential = append(sequential, layer)
+	}
+	return sequential
+}

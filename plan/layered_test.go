@@ -1,0 +1,226 @@
+package plan
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"dagger/stepimage/settings"
+)
+
+func layeredPlan(t *testing.T, r *settings.Resolved, in Inputs) *Plan {
+	t.Helper()
+	in.Layout = LayoutLayered
+	return mustBuild(t, r, in)
+}
+
+func TestLayeredIsTheDefaultLayout(t *testing.T) {
+	p, err := New(fullResolved(), fullInputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Layout != LayoutLayered || p.Find(KindPackages) == nil {
+		t.Errorf("default layout = %s with layers %v, want layered with a packages layer", p.Layout, kinds(p))
+	}
+}
+
+func TestLayeredPlanResolvesEverySourceInZenMLOrder(t *testing.T) {
+	sequential := mustBuild(t, fullResolved(), fullInputs())
+	p := layeredPlan(t, fullResolved(), fullInputs())
+	packages := mustFind(t, p, KindPackages)
+	var wantSources []Kind
+	for _, layer := range sequential.Layers {
+		switch layer.Kind {
+		case KindZenML, KindLocalEnv, KindStack, KindIntegrations, KindPyproject, KindRequirements:
+			wantSources = append(wantSources, layer.Kind)
+			wantNoLayer(t, p, layer.Kind)
+		}
+	}
+	var gotSources []Kind
+	for _, source := range packages.Sources {
+		gotSources = append(gotSources, source.Kind)
+	}
+	if !slices.Equal(gotSources, wantSources) || len(wantSources) < 4 {
+		t.Errorf("sources = %v, want the sequential install layers %v", gotSources, wantSources)
+	}
+	// Every layer but the installs is the same, in the same place.
+	if want := kinds(sequential); !slices.Equal(kinds(&Plan{Layers: p.Sequential()}), want) {
+		t.Errorf("Sequential() = %v, want %v", kinds(&Plan{Layers: p.Sequential()}), want)
+	}
+
+	resolve := packages.Execs[len(packages.Execs)-1]
+	if !resolve.Scratch || resolve.Stdout != resolutionFile || !resolve.Network || !slices.Equal(resolve.Argv[:2], []string{"python3", resolveScriptFile}) {
+		t.Fatalf("resolve exec = %+v, want a scratch exec of python3 %s writing %s with the network", resolve, resolveScriptFile, resolutionFile)
+	}
+	if !slices.Contains(resolve.Mounts, Mount{Kind: MountText, Target: resolveScriptFile, Text: resolveScript}) {
+		t.Errorf("the resolve script is not mounted for the resolve: %+v", resolve.Mounts)
+	}
+	var spec resolveSpec
+	if err := json.Unmarshal([]byte(resolve.Argv[len(resolve.Argv)-1]), &spec); err != nil {
+		t.Fatalf("the resolve's argument is not its JSON spec: %v", err)
+	}
+	if len(spec.Installs) != len(wantSources) {
+		t.Fatalf("resolve runs %d installs, want one per source (%d)", len(spec.Installs), len(wantSources))
+	}
+	for i, install := range spec.Installs {
+		source := packages.Sources[i]
+		want := withLinkMode(source.Execs[len(source.Execs)-1].Argv, "symlink")
+		wantArgv(t, "resolve install of "+string(source.Kind), install, want)
+		if !slices.Contains(install, "--link-mode=symlink") {
+			t.Errorf("resolve install %v copies: the throwaway copy only needs links", install)
+		}
+	}
+	// Each source's input is mounted for the resolve, named by its layer.
+	for _, source := range packages.Sources {
+		if source.Kind == KindPyproject {
+			continue // the export runs on the same copy and writes the file there
+		}
+		if !slices.ContainsFunc(resolve.Mounts, func(m Mount) bool {
+			return m.Kind == MountInput && m.Layer == source.Kind && m.Target == source.RequirementsFile
+		}) {
+			t.Errorf("resolve does not mount the input of %s at %s: %+v", source.Kind, source.RequirementsFile, resolve.Mounts)
+		}
+	}
+	export := packages.Execs[0]
+	if !export.Scratch || export.Stdout == "" || !slices.ContainsFunc(export.Mounts, func(m Mount) bool { return m.Layer == KindPyproject }) {
+		t.Errorf("the pyproject export should run first on the copy with the pyproject's input: %+v", export)
+	}
+}
+
+func TestLayeredKeepsSequentialWhereItCannotBeTheSame(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(r *settings.Resolved)
+		want   string
+	}{
+		{"pip installer", func(r *settings.Resolved) { r.Installer = settings.InstallerPip }, "python_package_installer is pip"},
+		{"install target", func(r *settings.Resolved) {
+			r.InstallerArgs = append(r.InstallerArgs, settings.InstallerArg{Name: "target", Value: strp("/opt/lib")})
+		}, "--target"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := fullResolved()
+			tc.modify(r)
+			p := layeredPlan(t, r, fullInputs())
+			if p.Layout != LayoutSequential || !strings.Contains(p.LayoutReason, tc.want) {
+				t.Errorf("layout %s because %q, want sequential because of %q", p.Layout, p.LayoutReason, tc.want)
+			}
+			wantNoLayer(t, p, KindPackages)
+			mustFind(t, p, KindRequirements)
+			if !strings.Contains(p.String(), "layout: sequential, because "+p.LayoutReason) {
+				t.Errorf("the plan text does not say why:\n%s", p)
+			}
+		})
+	}
+}
+
+func TestLayeredPlanWithoutRequirementsHasNoPackagesLayer(t *testing.T) {
+	p := layeredPlan(t, minimalResolved(), Inputs{})
+	wantNoLayer(t, p, KindPackages)
+	if p.LayoutReason != "" {
+		t.Errorf("nothing to install needs no reason, got %q", p.LayoutReason)
+	}
+}
+
+func TestLayeredDockerfileInstallsTheSourcesInSequence(t *testing.T) {
+	layered, _ := layeredPlan(t, fullResolved(), fullInputs()).Dockerfile()
+	sequential, _ := mustBuild(t, fullResolved(), fullInputs()).Dockerfile()
+	withoutComments := func(s string) []string {
+		return slices.DeleteFunc(lines(s), func(l string) bool { return strings.HasPrefix(l, "# ") })
+	}
+	if !slices.Equal(withoutComments(layered), withoutComments(sequential)) {
+		t.Errorf("the Dockerfile of a layered plan differs from the sequential one:\n%s\n---\n%s", layered, sequential)
+	}
+	if !strings.Contains(layered, "# stepimage installs these sources in the layered layout") {
+		t.Errorf("the rendering does not say the build layers what the Dockerfile installs in sequence:\n%s", layered)
+	}
+}
+
+func TestLayeredPlanTextShowsWhatRuns(t *testing.T) {
+	text := layeredPlan(t, fullResolved(), fullInputs()).String()
+	for _, want := range []string{"layout: layered", "resolve, on a copy:", "--link-mode=symlink -r /run/stepimage/requirements.txt", "then per bucket:", "--no-deps"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plan text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "import json") || strings.Contains(text, "resolve.py") {
+		t.Errorf("the plan text shows the resolve's driver script; it belongs in the JSON plan only:\n%s", text)
+	}
+}
+
+func TestParseLayout(t *testing.T) {
+	for name, want := range map[string]Layout{"": DefaultLayout, "layered": LayoutLayered, "sequential": LayoutSequential} {
+		if got, err := ParseLayout(name); err != nil || got != want {
+			t.Errorf("ParseLayout(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := ParseLayout("buckets"); err == nil || !strings.Contains(err.Error(), "layered") {
+		t.Errorf("ParseLayout(buckets) = %v, want an error naming the layouts", err)
+	}
+}
+
+func TestLayerOfFindsTheResolveAndTheBuckets(t *testing.T) {
+	p := layeredPlan(t, fullResolved(), fullInputs())
+	packages := mustFind(t, p, KindPackages)
+	if got := p.LayerOf(packages.Execs[len(packages.Execs)-1].Argv); got != KindPackages {
+		t.Errorf("LayerOf(resolve) = %s", got)
+	}
+	buckets, reason := p.Buckets(&Resolution{After: []Distribution{{Name: "six", Version: "1.17.0"}}})
+	if reason != "" {
+		t.Fatal(reason)
+	}
+	if got := p.LayerOf(buckets[0].Exec.Argv); got != KindPackages {
+		t.Errorf("LayerOf(bucket) = %s", got)
+	}
+	// After a fallback, the sources' own execs run: they are found as their own layers.
+	source := packages.Sources[len(packages.Sources)-1]
+	if got := p.LayerOf(source.Execs[len(source.Execs)-1].Argv); got != source.Kind {
+		t.Errorf("LayerOf(fallback install) = %s, want %s", got, source.Kind)
+	}
+}
+
+// TestResolveScriptRuns runs the resolve's driver with this machine's Python: its installs are
+// a command that installs nothing and one that fails, as an install would.
+func TestResolveScriptRuns(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 here: the resolve script is exercised by the integration tests")
+	}
+	dir := t.TempDir()
+	requirements := filepath.Join(dir, "requirements.txt")
+	os.WriteFile(requirements, []byte("numpy\n--extra-index-url https://example.org/simple\n-r other.txt\n  --pre\n"), 0o644)
+	spec := func(installs [][]string) string {
+		data, _ := json.Marshal(resolveSpec{Files: []string{requirements}, Names: map[string]string{requirements: "requirements.txt"}, Installs: installs})
+		return string(data)
+	}
+	script := filepath.Join(dir, "resolve.py")
+	os.WriteFile(script, []byte(resolveScript), 0o644)
+	out, err := exec.Command(python, script, spec([][]string{{python, "-c", "print('installing')"}})).Output()
+	if err != nil {
+		t.Fatalf("resolve script: %v", err)
+	}
+	res, err := ParseResolution(string(out))
+	if err != nil {
+		t.Fatalf("%v (output %q: an install's stdout must not reach it)", err, out)
+	}
+	if len(res.After) == 0 || len(res.Before) != len(res.After) {
+		t.Errorf("before %d, after %d distributions; want equal, non-empty lists", len(res.Before), len(res.After))
+	}
+	wantOptions := []OptionLine{{"requirements.txt", 2, "--extra-index-url https://example.org/simple"}, {"requirements.txt", 4, "--pre"}}
+	if !slices.Equal(res.Options, wantOptions) {
+		t.Errorf("options = %+v, want %+v", res.Options, wantOptions)
+	}
+	failing := exec.Command(python, script, spec([][]string{{python, "-c", "import sys; sys.exit(3)"}}))
+	stderr, err := failing.CombinedOutput()
+	if err == nil || failing.ProcessState.ExitCode() != 3 {
+		t.Errorf("a failed install should end the resolve with its exit code 3, got %v", err)
+	}
+	if want := "stepimage: resolving requirements.txt: " + python + " -c 'import sys; sys.exit(3)' failed with exit code 3"; !strings.Contains(string(stderr), want) {
+		t.Errorf("the resolve's stderr does not name the failed install:\n%s\nwant %s", stderr, want)
+	}
+}
