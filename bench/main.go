@@ -22,7 +22,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +33,7 @@ import (
 )
 
 type path struct {
+	key      string   // its name for -paths
 	name     string   // column title
 	module   []string // the module's constructor flags
 	function string   // module function
@@ -39,9 +42,9 @@ type path struct {
 
 // The paths, stepimage's default first; the last is the reference the ratios compare with.
 var paths = []path{
-	{"build, layered", nil, "build", "Stepimage.build"},
-	{"build, sequential", []string{"--layout=sequential"}, "build", "Stepimage.build"},
-	{"Dockerfile (DockerBuild)", nil, "build-dockerfile", "Stepimage.buildDockerfile"},
+	{"layered", "build, layered", nil, "build", "Stepimage.build"},
+	{"sequential", "build, sequential", []string{"--layout=sequential"}, "build", "Stepimage.build"},
+	{"dockerfile", "Dockerfile (DockerBuild)", nil, "build-dockerfile", "Stepimage.buildDockerfile"},
 }
 
 // scenario changes the example's files before a run; cold runs start from an empty cache.
@@ -87,7 +90,12 @@ func main() {
 	example := flag.String("example", "examples/sklearn", "example directory (its pipeline-level image is built)")
 	parent := flag.String("parent", "python:3.11-slim", "the example's parent image, pulled before cold runs")
 	out := flag.String("out", "", "also write the markdown report to this file")
+	only := flag.String("paths", "", "comma-separated path names to run (default all): layered, sequential, dockerfile")
+	sizes := flag.Bool("sizes", true, "export each path's image to report its size and layers (minutes for GB images)")
 	flag.Parse()
+	if *only != "" {
+		paths = slices.DeleteFunc(paths, func(p path) bool { return !slices.Contains(strings.Split(*only, ","), p.key) })
+	}
 	root, err := filepath.Abs(".")
 	check(err)
 
@@ -97,23 +105,35 @@ func main() {
 	check(copyDir(filepath.Join(root, *example), work))
 
 	results := map[string]map[string][]time.Duration{}
+	walls := map[string]map[string][]time.Duration{}
+	disk := map[string]int64{}
 	for run := 0; run < *runs; run++ {
 		for _, sc := range scenarios {
 			check(sc.prepare(work, run))
-			if sc.cold {
-				// One reset for both paths, so that neither finds the other's cache gone in the
-				// next scenario. The module and the shared parent image are loaded before timing:
-				// cold means every layer of the image itself is built.
-				prune()
-				warm(root, work, *parent)
-			}
-			for _, p := range paths {
-				d := measure(root, work, p)
-				log.Printf("run %d, %-26s %-26s %6.1fs", run+1, sc.name, p.name, d.Seconds())
+			for i, p := range paths {
+				if sc.cold {
+					// A reset before each path: the paths share execs (apt) and cache volumes, so
+					// the second would find the first's. After the last, the earlier paths rebuild
+					// (untimed), so that the next scenario finds all of them cached. The module and
+					// the parent image are loaded before timing: cold means every layer of the
+					// image itself is built.
+					prune()
+					warm(root, work, *parent)
+				}
+				before := engineDisk()
+				d, wall := measure(root, work, p)
+				if sc.cold {
+					disk[p.name] = engineDisk() - before
+					for _, earlier := range paths[:i] {
+						measure(root, work, earlier) // untimed: rebuilt for the next scenarios
+					}
+				}
+				log.Printf("run %d, %-26s %-26s %6.1fs (wall %.1fs)", run+1, sc.name, p.name, d.Seconds(), wall.Seconds())
 				if results[sc.name] == nil {
-					results[sc.name] = map[string][]time.Duration{}
+					results[sc.name], walls[sc.name] = map[string][]time.Duration{}, map[string][]time.Duration{}
 				}
 				results[sc.name][p.name] = append(results[sc.name][p.name], d)
+				walls[sc.name][p.name] = append(walls[sc.name][p.name], wall)
 			}
 		}
 	}
@@ -135,12 +155,29 @@ func main() {
 		a, ref := median(results[sc.name][paths[0].name]), median(results[sc.name][reference.name])
 		fmt.Fprintf(&report, " %.1f× |\n", ref.Seconds()/max(a.Seconds(), 0.05))
 	}
-	fmt.Fprintf(&report, "\n| image | size (compressed layers) | layers |\n|---|---:|---:|\n")
+	fmt.Fprintf(&report, "\nWall time of the whole `dagger call` as a user sees it (CLI start, module load, the function), medians:\n\n| scenario |")
 	for _, p := range paths {
-		size, layers := imageSize(root, work, p)
-		fmt.Fprintf(&report, "| %s | %.1f MB | %d |\n", p.name, float64(size)/1e6, layers)
+		fmt.Fprintf(&report, " %s |", p.name)
 	}
-	fmt.Fprintf(&report, "\nAll runs (seconds):\n\n")
+	fmt.Fprintf(&report, " Dockerfile / layered |\n|---|%s---:|\n", strings.Repeat("---:|", len(paths)))
+	for _, sc := range scenarios {
+		fmt.Fprintf(&report, "| %s |", sc.name)
+		for _, p := range paths {
+			fmt.Fprintf(&report, " %.1f |", median(walls[sc.name][p.name]).Seconds())
+		}
+		a, ref := median(walls[sc.name][paths[0].name]), median(walls[sc.name][reference.name])
+		fmt.Fprintf(&report, " %.1f× |\n", ref.Seconds()/max(a.Seconds(), 0.05))
+	}
+	fmt.Fprintf(&report, "\n| image | size (compressed layers) | layers | engine disk added by its cold build |\n|---|---:|---:|---:|\n")
+	for _, p := range paths {
+		if !*sizes {
+			fmt.Fprintf(&report, "| %s | not measured | | %.1f MB |\n", p.name, float64(disk[p.name])/1e6)
+			continue
+		}
+		size, layers := imageSize(root, work, p)
+		fmt.Fprintf(&report, "| %s | %.1f MB | %d | %.1f MB |\n", p.name, float64(size)/1e6, layers, float64(disk[p.name])/1e6)
+	}
+	fmt.Fprintf(&report, "\nAll runs (seconds, the function's span):\n\n")
 	for _, sc := range scenarios {
 		for _, p := range paths {
 			fmt.Fprintf(&report, "- %s, %s: %s\n", sc.name, p.name, seconds(results[sc.name][p.name]))
@@ -154,10 +191,13 @@ func main() {
 
 var spanDone = map[string]*regexp.Regexp{}
 
-// measure runs one path and returns the engine's duration of the module function.
-func measure(root, dir string, p path) time.Duration {
+// measure runs one path and returns the engine's duration of the module function, and the
+// wall time of the whole call.
+func measure(root, dir string, p path) (time.Duration, time.Duration) {
+	started := time.Now()
 	args := append(append([]string{"call", "-m", root}, p.module...), p.function, "--config=settings.yaml", "--source=.", "sync")
 	logText := dagger(dir, args...)
+	wall := time.Since(started)
 	re, ok := spanDone[p.span]
 	if !ok {
 		re = regexp.MustCompile(regexp.QuoteMeta(p.span) + ` DONE \[([0-9hms.]+)\]`)
@@ -169,7 +209,17 @@ func measure(root, dir string, p path) time.Duration {
 	}
 	d, err := time.ParseDuration(match[1])
 	check(err)
-	return d
+	return d, wall
+}
+
+// engineDisk is the engine's local cache size in bytes, as the engine reports it.
+func engineDisk() int64 {
+	cmd := exec.Command("dagger", "core", "engine", "local-cache", "entry-set", "disk-space-bytes")
+	out, err := cmd.Output()
+	check(err)
+	f, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	check(err)
+	return int64(f)
 }
 
 // imageSize exports the path's final image and sums its compressed layers.

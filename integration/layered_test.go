@@ -145,8 +145,8 @@ steps:
 			}
 		}
 		shared[layout] = float64(sharedBytes) / float64(sharedBytes+ownBytes)
-		t.Logf("%s: second image %d layers, %.1f MB shared with the first, %.1f MB its own (what its push uploads)",
-			layout, len(second), float64(sharedBytes)/1e6, float64(ownBytes)/1e6)
+		t.Logf("%s: second image %d layers, %.1f MB shared with the first, %.1f kB its own (what its push uploads)",
+			layout, len(second), float64(sharedBytes)/1e6, float64(ownBytes)/1e3)
 		if layout == "layered" && ownBytes > 5e6 {
 			t.Errorf("layered: the second image's own layers weigh %.1f MB; numpy and scipy (tens of MB) should be shared", float64(ownBytes)/1e6)
 		}

@@ -19,15 +19,26 @@ func (img *Image) Container(ctx context.Context) (*dagger.Container, error) {
 		return ctr, nil
 	}
 	ctr = ctr.WithWorkdir(plan.WorkDir)
+	// preInstall is the image the packages layer starts from; beside continues it with the
+	// layers the plan runs beside the installs, whose changes are merged after them.
+	var preInstall, beside *dagger.Container
 	for _, layer := range p.Layers {
-		if layer.Kind == plan.KindPackages {
+		switch {
+		case layer.Kind == plan.KindPackages:
+			preInstall, beside = ctr, ctr
 			var err error
 			if ctr, err = img.packages(ctx, ctr, layer); err != nil {
 				return nil, err
 			}
-			continue
+		case layer.BesideInstalls:
+			beside = beside.With(img.layer(layer))
+		default:
+			ctr = ctr.With(img.layer(layer))
 		}
-		ctr = ctr.With(img.layer(layer))
+	}
+	if beside != preInstall {
+		// Like the buckets, a lazy merge of the diff.
+		ctr = ctr.WithDirectory("/", preInstall.Rootfs().Diff(beside.Rootfs()))
 	}
 	if p.Settings.User != "" {
 		ctr = ctr.WithUser(p.Settings.User)

@@ -18,8 +18,8 @@ const (
 	// SmallBuckets is the most buckets that share the packages that are not large, by name;
 	// fewer packages get fewer (see smallBuckets).
 	SmallBuckets = 8
-	// MaxLargeBuckets caps the large packages that get a bucket each; the smallest of the
-	// rest go to the shared buckets.
+	// MaxLargeBuckets caps the buckets of large packages; the smallest of the rest go to the
+	// shared buckets.
 	MaxLargeBuckets = 16
 )
 
@@ -32,6 +32,19 @@ var largePackages = []string{
 	"scipy", "xgboost", "lightgbm", "catboost", "polars", "onnxruntime", "llvmlite", "pandas",
 	"numpy", "scikit-learn", "bitsandbytes", "duckdb", "grpcio", "numba", "mlflow", "transformers",
 	"matplotlib", "spacy", "sympy", "zenml",
+}
+
+// nvidiaBucket holds every nvidia-* package (NVIDIA's CUDA wheels: cuBLAS, cuDNN, NCCL, ...):
+// torch pins them all exactly, so they change together, and one bucket instead of a dozen
+// saves a container start and a merge each.
+const nvidiaBucket = "nvidia"
+
+// largeBucket is the bucket a large package gets: its own, or the NVIDIA one.
+func largeBucket(name string) string {
+	if strings.HasPrefix(name, "nvidia-") {
+		return nvidiaBucket
+	}
+	return name
 }
 
 // largeRank orders large packages, largest first; NVIDIA's CUDA wheels come right after torch.
@@ -120,17 +133,18 @@ func (p *Plan) Buckets(res *Resolution) ([]Bucket, string) {
 		rb, _ := largeRank(normalizeName(b.Name))
 		return cmp.Or(ra-rb, strings.Compare(normalizeName(a.Name), normalizeName(b.Name)))
 	})
-	if len(large) > MaxLargeBuckets {
-		small = append(small, large[MaxLargeBuckets:]...)
-		large = large[:MaxLargeBuckets]
-	}
 	groups := map[string][]Distribution{}
+	for _, d := range large {
+		bucket := largeBucket(normalizeName(d.Name))
+		if _, ok := groups[bucket]; !ok && len(groups) == MaxLargeBuckets {
+			small = append(small, d) // past the cap: the smallest large ones share
+			continue
+		}
+		groups[bucket] = append(groups[bucket], d)
+	}
 	k := smallBuckets(len(small))
 	for _, d := range small {
 		groups[smallBucket(d.Name, k)] = append(groups[smallBucket(d.Name, k)], d)
-	}
-	for _, d := range large {
-		groups[normalizeName(d.Name)] = []Distribution{d}
 	}
 	var buckets []Bucket
 	for _, name := range slices.Sorted(maps.Keys(groups)) {

@@ -49,9 +49,10 @@ var (
 // resolveScript runs on a throwaway copy of the pre-install image. It lists the installed
 // distributions, runs the sequential installs exactly as the sequential layout would (but with
 // uv's symlink link mode: nothing is copied, the copy is thrown away), lists them again, and
-// prints both lists with the option lines of the requirement files as JSON. Its argument is
-// JSON data, never shell: installer arguments come from the user.
-const resolveScript = `import json, shlex, subprocess, sys
+// prints both lists with the option lines of the requirement files (and of the files they
+// include with -r or -c) as JSON. Its argument is JSON data, never shell: installer arguments
+// come from the user.
+const resolveScript = `import json, os, re, shlex, subprocess, sys
 spec = json.loads(sys.argv[1])
 LIST = ("import importlib.metadata as m, json; print(json.dumps(["
         "[d.metadata['Name'] or '', d.version or '', d.read_text('direct_url.json') or ''] "
@@ -59,13 +60,25 @@ LIST = ("import importlib.metadata as m, json; print(json.dumps(["
 def installed():
     out = subprocess.run([sys.executable, '-c', LIST], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
+INCLUDE = re.compile(r'^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)?(\S+)$')
 options = []
-for name in spec['files']:
-    with open(name, encoding='utf-8') as f:
+def scan(path, shown, seen):
+    path = os.path.normpath(path)
+    if path in seen or not os.path.isfile(path):
+        return  # a missing include fails the install itself
+    seen.add(path)
+    with open(path, encoding='utf-8') as f:
         for number, line in enumerate(f, 1):
-            line = line.strip()
-            if line.startswith('-') and not line.startswith(('-r', '--requirement', '-c', '--constraint')):
-                options.append({'file': spec['names'][name], 'line': number, 'text': line})
+            line = re.sub(r'(^|\s)#.*$', '', line).strip()
+            if not line.startswith('-'):
+                continue
+            include = INCLUDE.match(line)
+            if include:
+                scan(os.path.join(os.path.dirname(path), include.group(1)), include.group(1), seen)
+            else:
+                options.append({'file': shown, 'line': number, 'text': line})
+for name in spec['files']:
+    scan(name, spec['names'][name], set())
 before = installed()
 for name, argv in zip(spec['files'], spec['installs']):
     done = subprocess.run(argv, stdout=sys.stderr)
@@ -177,4 +190,18 @@ func (p *Plan) Sequential() []Layer {
 		sequential = append(sequential, layer)
 	}
 	return sequential
+}
+
+// placeBesideInstalls lets the code and user layers of a layered plan run beside the installs
+// (see Layer.BesideInstalls): they write /app and the user's account, which no install touches.
+// A local project install reads the installed packages, so with one everything stays in order.
+func (p *Plan) placeBesideInstalls() {
+	if p.Find(KindPackages) == nil || p.Find(KindLocalInstall) != nil {
+		return
+	}
+	for i := range p.Layers {
+		if kind := p.Layers[i].Kind; kind == KindCode || kind == KindUser {
+			p.Layers[i].BesideInstalls = true
+		}
+	}
 }

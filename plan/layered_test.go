@@ -193,7 +193,9 @@ func TestResolveScriptRuns(t *testing.T) {
 	}
 	dir := t.TempDir()
 	requirements := filepath.Join(dir, "requirements.txt")
-	os.WriteFile(requirements, []byte("numpy\n--extra-index-url https://example.org/simple\n-r other.txt\n  --pre\n"), 0o644)
+	os.WriteFile(requirements, []byte("numpy\n--extra-index-url https://example.org/simple  # a comment\n-r sub/more.txt\n  --pre\n# --not-an-option\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "more.txt"), []byte("six\n-c ../requirements.txt\n--find-links ./wheels\n"), 0o644)
 	spec := func(installs [][]string) string {
 		data, _ := json.Marshal(resolveSpec{Files: []string{requirements}, Names: map[string]string{requirements: "requirements.txt"}, Installs: installs})
 		return string(data)
@@ -211,7 +213,8 @@ func TestResolveScriptRuns(t *testing.T) {
 	if len(res.After) == 0 || len(res.Before) != len(res.After) {
 		t.Errorf("before %d, after %d distributions; want equal, non-empty lists", len(res.Before), len(res.After))
 	}
-	wantOptions := []OptionLine{{"requirements.txt", 2, "--extra-index-url https://example.org/simple"}, {"requirements.txt", 4, "--pre"}}
+	// Included files are read too (relative to their includer, each once); comments are not options.
+	wantOptions := []OptionLine{{"requirements.txt", 2, "--extra-index-url https://example.org/simple"}, {"sub/more.txt", 3, "--find-links ./wheels"}, {"requirements.txt", 4, "--pre"}}
 	if !slices.Equal(res.Options, wantOptions) {
 		t.Errorf("options = %+v, want %+v", res.Options, wantOptions)
 	}
@@ -222,5 +225,29 @@ func TestResolveScriptRuns(t *testing.T) {
 	}
 	if want := "stepimage: resolving requirements.txt: " + python + " -c 'import sys; sys.exit(3)' failed with exit code 3"; !strings.Contains(string(stderr), want) {
 		t.Errorf("the resolve's stderr does not name the failed install:\n%s\nwant %s", stderr, want)
+	}
+}
+
+func TestCodeAndUserRunBesideTheInstalls(t *testing.T) {
+	r := fullResolved()
+	r.LocalProjectInstallCommand = nil
+	p := layeredPlan(t, r, fullInputs())
+	for _, layer := range p.Layers {
+		want := layer.Kind == KindCode || layer.Kind == KindUser
+		if layer.BesideInstalls != want {
+			t.Errorf("%s: beside the installs = %v, want %v", layer.Kind, layer.BesideInstalls, want)
+		}
+	}
+	if !strings.Contains(p.String(), "runs beside the installs, merged after them") {
+		t.Errorf("the plan text does not say so:\n%s", p)
+	}
+	// A local project install reads the installed packages: everything stays in order.
+	withLocalInstall := layeredPlan(t, fullResolved(), fullInputs())
+	for _, plans := range []*Plan{withLocalInstall, mustBuild(t, r, fullInputs())} {
+		for _, layer := range plans.Layers {
+			if layer.BesideInstalls {
+				t.Errorf("%s runs beside the installs in a plan with a local install or the sequential layout", layer.Kind)
+			}
+		}
 	}
 }

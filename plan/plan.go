@@ -82,6 +82,11 @@ type Layer struct {
 	// Sources are the sequential install layers a KindPackages layer resolves, in order: the
 	// Dockerfile rendering writes them, and a build falls back to them (see Plan.Buckets).
 	Sources []Layer `json:"sources,omitempty"`
+	// BesideInstalls marks a layer of the layered layout that touches no installed file (the
+	// code in /app, the user): it runs on the image before the packages layer, beside the
+	// installs, and its changes are merged after them, so that neither waits for the other and
+	// nothing runs on the merged packages.
+	BesideInstalls bool `json:"beside_installs,omitempty"`
 
 	// User is the user the image runs as (KindUser).
 	User string `json:"user,omitempty"`
@@ -174,6 +179,7 @@ func New(r *settings.Resolved, in Inputs) (*Plan, error) {
 		InvalidatedBy: []string{"nothing in the settings"}})
 	p.addCode()
 	p.addUser()
+	p.placeBesideInstalls()
 	if len(r.RuntimeEnvironment) > 0 {
 		p.add(Layer{Kind: KindRuntimeEnv, Env: r.RuntimeEnvironment,
 			Summary:       fmt.Sprintf("set %d runtime variable(s) after the last install: %s", len(r.RuntimeEnvironment), envNames(r.RuntimeEnvironment)),

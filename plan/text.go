@@ -19,7 +19,11 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "layout: %s\n", p.Layout)
 	}
 	for i, layer := range p.Layers {
-		fmt.Fprintf(&b, "%2d. %-24s %s\n", i+1, layer.Kind, layer.Summary)
+		summary := layer.Summary
+		if layer.BesideInstalls {
+			summary += "; runs beside the installs, merged after them"
+		}
+		fmt.Fprintf(&b, "%2d. %-24s %s\n", i+1, layer.Kind, summary)
 		if layer.Kind == KindPackages {
 			p.packagesText(&b, layer)
 		} else {
