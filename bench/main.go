@@ -92,7 +92,11 @@ func main() {
 	out := flag.String("out", "", "also write the markdown report to this file")
 	only := flag.String("paths", "", "comma-separated path names to run (default all): layered, sequential, dockerfile")
 	sizes := flag.Bool("sizes", true, "export each path's image to report its size and layers (minutes for GB images)")
+	warmOnly := flag.Bool("warm-only", false, "skip the cold scenario (the images must be built already)")
 	flag.Parse()
+	if *warmOnly {
+		scenarios = slices.DeleteFunc(scenarios, func(sc scenario) bool { return sc.cold })
+	}
 	if *only != "" {
 		paths = slices.DeleteFunc(paths, func(p path) bool { return !slices.Contains(strings.Split(*only, ","), p.key) })
 	}
@@ -200,7 +204,7 @@ func measure(root, dir string, p path) (time.Duration, time.Duration) {
 	wall := time.Since(started)
 	re, ok := spanDone[p.span]
 	if !ok {
-		re = regexp.MustCompile(regexp.QuoteMeta(p.span) + ` DONE \[([0-9hms.]+)\]`)
+		re = regexp.MustCompile(regexp.QuoteMeta(p.span) + ` (?:DONE|CACHED) \[([0-9hms.]+)\]`)
 		spanDone[p.span] = re
 	}
 	match := re.FindStringSubmatch(logText)
