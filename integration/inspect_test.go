@@ -37,12 +37,13 @@ func TestInspectionFunctions(t *testing.T) {
 		for _, match := range regexp.MustCompile(`(?m)^\s*\d+\. (\S+)`).FindAllStringSubmatch(out, -1) {
 			kinds = append(kinds, match[1])
 		}
-		// Least to most often changed; runtime variables after the last install.
-		want := []string{"parent", "build-env", "apt", "installer", "requirements", "zenml-env", "code", "user", "runtime-env", "labels"}
+		// Least to most often changed; runtime variables after the last install. The layered
+		// layout's packages layer resolves the requirements source.
+		want := []string{"parent", "build-env", "apt", "installer", "packages", "zenml-env", "code", "user", "runtime-env", "labels"}
 		if !reflect.DeepEqual(kinds, want) {
 			t.Errorf("plan of the train step has layers %v, want %v:\n%s", kinds, want, out)
 		}
-		for _, want := range []string{"apt-get install libgomp1", "install scikit-learn>=1.3 joblib"} {
+		for _, want := range []string{"layout: layered", "apt-get install libgomp1", "install scikit-learn>=1.3 joblib", "then per bucket:"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("plan lacks %q:\n%s", want, out)
 			}
