@@ -162,13 +162,11 @@ func (p *Plan) Buckets(res *Resolution) ([]Bucket, string) {
 // bucketExec installs pinned packages without dependencies, with the image's installer flags
 // and the requirement files' index options.
 func (p *Plan) bucketExec(flags, packages []string) Exec {
-	cache := cacheMount(UVVolume, uvCacheDir)
-	argv := []string{"uv", "pip", "install"}
-	argv = append(argv, installerFlags(p.Settings)...)
-	argv = append(argv, p.Settings.UVRequirementFlags...)
-	argv = append(argv, flags...)
-	argv = append(argv, "--no-deps", "--cache-dir="+cache.Target, "--link-mode=copy")
-	return Exec{Argv: append(argv, packages...), Network: true, Mounts: []Mount{tempMount, cache}}
+	extra := append(slices.Clone(p.Settings.UVRequirementFlags), flags...)
+	install := installCommand(p.Settings, append(extra, "--no-deps")...)
+	install.Argv = append(install.Argv, packages...)
+	install.Mounts = append([]Mount{tempMount}, install.Mounts...)
+	return install
 }
 
 // added is what the sequential installs added or changed, or the reason the layered layout

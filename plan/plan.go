@@ -315,6 +315,14 @@ func (p *Plan) pyprojectLayer() Layer {
 // --no-cache-dir gives way to a cache volume outside the image: rebuilds after a requirement
 // change download only what is new.
 func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
+	install := installCommand(r)
+	install.Argv = append(install.Argv, "-r", requirementsFile)
+	return install
+}
+
+// installCommand is the configured installer's install with the image's installer arguments,
+// then extra arguments, then the cache volume's flags; the caller adds what to install.
+func installCommand(r *settings.Resolved, extra ...string) Exec {
 	var argv []string
 	cache := cacheMount(PipVolume, pipCacheDir)
 	if r.Installer == settings.InstallerUV {
@@ -324,12 +332,13 @@ func InstallExec(r *settings.Resolved, requirementsFile string) Exec {
 		argv = []string{"pip", "install"}
 	}
 	argv = append(argv, installerFlags(r)...)
+	argv = append(argv, extra...)
 	argv = append(argv, "--cache-dir="+cache.Target)
 	if r.Installer == settings.InstallerUV {
 		// uv links from its cache by default, which fails across the mount boundary.
 		argv = append(argv, "--link-mode=copy")
 	}
-	return Exec{Argv: append(argv, "-r", requirementsFile), Mounts: []Mount{cache}, Network: true}
+	return Exec{Argv: argv, Mounts: []Mount{cache}, Network: true}
 }
 
 // installUV installs the pinned uv with pip, so that its layer stays cached.
