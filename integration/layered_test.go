@@ -178,3 +178,38 @@ func layerSizes(t *testing.T, ref string) []layerSize {
 	}
 	return out
 }
+
+// TestExecsWithoutSbinLeaveTheImageAsItWas: installs, the resolve, the buckets and ZenML's
+// chmod run with the sbin directories off PATH (so that an engine trusting custom CAs skips
+// update-ca-certificates around them). The image keeps its parent's PATH, and its CA bundle is
+// the parent's byte for byte: the engine's certificate, appended for those execs, is gone.
+func TestExecsWithoutSbinLeaveTheImageAsItWas(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Dockerfile": "FROM python:3.11-slim\nENV PATH=/opt/tools/bin:$PATH\n",
+		"settings.yaml": fmt.Sprintf(`settings:
+  docker:
+    dockerfile: Dockerfile
+    environment: {FRESH: "%d"}
+    requirements: [tabulate==0.9.0]
+`, time.Now().UnixNano()),
+	})
+	wantPath := "/opt/tools/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	bundle := "/etc/ssl/certs/ca-certificates.crt"
+	parent := cli(t, dir, nil, "core", "container", "from", "--address=python:3.11-slim", "file", "--path="+bundle, "contents")
+	if parent.err != nil {
+		t.Fatalf("reading the parent's CA bundle: %v\n%s", parent.err, tail(parent.log, 20))
+	}
+	for _, layout := range []string{"layered", "sequential"} {
+		build := []string{"--layout=" + layout, "build", "--config=settings.yaml", "--source=."}
+		if got := strings.TrimSpace(mustCall(t, dir, append(build, "env-variable", "--name=PATH")...).stdout); got != wantPath {
+			t.Errorf("%s image PATH = %q, want the parent's %q", layout, got, wantPath)
+		}
+		if got := mustCall(t, dir, append(build, "file", "--path="+bundle, "contents")...).stdout; got != parent.stdout {
+			t.Errorf("%s image: the CA bundle (%d bytes) differs from the parent's (%d bytes)", layout, len(got), len(parent.stdout))
+		}
+		if got := run(t, dir, build, "python3", "-c", "import tabulate; print(tabulate.__version__)"); got != "0.9.0" {
+			t.Errorf("%s image: tabulate version %q, want 0.9.0", layout, got)
+		}
+	}
+}

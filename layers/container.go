@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -23,6 +24,13 @@ func (img *Image) Container(ctx context.Context) (*dagger.Container, error) {
 	// layers the plan runs beside the installs, whose changes are merged after them.
 	var preInstall, beside *dagger.Container
 	for _, layer := range p.Layers {
+		on := ctr
+		if layer.BesideInstalls {
+			on = beside
+		}
+		if err := img.readPath(ctx, on, layer); err != nil {
+			return nil, err
+		}
 		switch {
 		case layer.Kind == plan.KindPackages:
 			preInstall, beside = ctr, ctr
@@ -44,6 +52,39 @@ func (img *Image) Container(ctx context.Context) (*dagger.Container, error) {
 		ctr = ctr.WithUser(p.Settings.User)
 	}
 	return ctr, nil
+}
+
+// readPath reads the PATH of the image the layer runs on, and the parent's CA directory,
+// when one of its execs (or of its sources, which a layered install may fall back to) runs
+// without the sbin directories.
+func (img *Image) readPath(ctx context.Context, ctr *dagger.Container, layer plan.Layer) error {
+	if !slices.ContainsFunc(append(slices.Clone(layer.Execs), sourceExecs(layer)...), func(e plan.Exec) bool { return e.WithoutSbin }) {
+		return nil
+	}
+	path, err := ctr.EnvVariable(ctx, "PATH")
+	if err != nil {
+		return fmt.Errorf("reading the image's PATH for the %s layer: %w", layer.Kind, err)
+	}
+	img.path = path
+	if !img.certsRead {
+		has, err := img.base.Rootfs().Exists(ctx, plan.CACertsDir, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeDirectoryType})
+		if err != nil {
+			return fmt.Errorf("looking for the parent image's %s: %w", plan.CACertsDir, err)
+		}
+		if has {
+			img.certs = img.base.Directory(plan.CACertsDir)
+		}
+		img.certsRead = true
+	}
+	return nil
+}
+
+func sourceExecs(layer plan.Layer) []plan.Exec {
+	var execs []plan.Exec
+	for _, source := range layer.Sources {
+		execs = append(execs, source.Execs...)
+	}
+	return execs
 }
 
 // layer applies one layer: what is not an exec (variables, the code copy, labels), then its

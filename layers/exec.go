@@ -46,7 +46,19 @@ func (img *Image) run(ctr *dagger.Container, kind plan.Kind, exec plan.Exec, out
 	for _, env := range exec.Env {
 		ctr = ctr.WithEnvVariable(env.Name, env.Value)
 	}
+	if exec.WithoutSbin {
+		ctr = ctr.WithEnvVariable("PATH", plan.PathWithoutSbin(img.path))
+		if img.certs != nil {
+			ctr = ctr.WithMountedDirectory(plan.CACertsDir, img.certs)
+		}
+	}
 	ctr = ctr.WithExec(exec.Argv, dagger.ContainerWithExecOpts{RedirectStdout: exec.Stdout})
+	if exec.WithoutSbin {
+		if img.certs != nil {
+			ctr = ctr.WithoutMount(plan.CACertsDir)
+		}
+		ctr = img.restorePath(ctr)
+	}
 	for _, env := range exec.Env {
 		ctr = ctr.WithoutEnvVariable(env.Name)
 	}
@@ -80,4 +92,12 @@ func (img *Image) mount(ctr *dagger.Container, kind plan.Kind, m plan.Mount, out
 		return ctr.WithMountedFile(m.Target, img.files[kind])
 	}
 	panic(fmt.Sprintf("layers: the plan mounts %q, a kind this package does not know", m.Kind))
+}
+
+// restorePath gives the image its own PATH back after a WithoutSbin exec.
+func (img *Image) restorePath(ctr *dagger.Container) *dagger.Container {
+	if img.path == "" {
+		return ctr.WithoutEnvVariable("PATH")
+	}
+	return ctr.WithEnvVariable("PATH", img.path)
 }

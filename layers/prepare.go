@@ -40,6 +40,13 @@ type Image struct {
 	// files and dirs are each layer's MountInput: a requirements file, a pyproject's directory.
 	files map[plan.Kind]*dagger.File
 	dirs  map[plan.Kind]*dagger.Directory
+	// path is the image's PATH where the layer being applied runs ("" when it sets none):
+	// the value a WithoutSbin exec changes for itself and restores.
+	path string
+	// certs is the parent's plan.CACertsDir, mounted over the image's for WithoutSbin execs
+	// (nil when the parent has none: the engine then creates and removes it itself).
+	certs     *dagger.Directory
+	certsRead bool
 }
 
 // Prepare resolves the parent image, reads the dockerignore and digests every input, without

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"path"
 	"strings"
 
 	"dagger/stepimage/settings"
@@ -24,6 +25,38 @@ type Exec struct {
 	Scratch bool `json:"scratch,omitempty"`
 	// Stdout, when set, is the in-image path the exec's standard output is written to.
 	Stdout string `json:"stdout,omitempty"`
+	// WithoutSbin runs the exec with the sbin directories off PATH, and with a copy of the
+	// parent image's CACertsDir mounted over the image's: it needs no sbin tools (an
+	// installer, chmod). An engine that trusts custom CA certificates (a runner behind a
+	// TLS-intercepting proxy) runs update-ca-certificates, which lives in /usr/sbin, in two
+	// more containers around every exec to install and remove them: about 1.2 s on two cores.
+	// When PATH does not find it, the engine appends them to the bundle and cuts them out
+	// afterwards, which costs nothing but leaves them in a Debian bundle (it looks for blank
+	// lines between certificates, and Debian's has none): the mounted copy takes both writes,
+	// and the image's own bundle and PATH stay as they were.
+	WithoutSbin bool `json:"withoutSbin,omitempty"`
+}
+
+// CACertsDir holds the CA bundle that Debian, Ubuntu and Alpine read, and the engine appends
+// its custom certificates to.
+const CACertsDir = "/etc/ssl/certs"
+
+// DefaultPath is the search path of an image that sets none (the engine's and runc's default).
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// PathWithoutSbin is the PATH a WithoutSbin exec runs with, given the image's ("" when the
+// image sets none): the same directories, in order, less those named sbin.
+func PathWithoutSbin(imagePath string) string {
+	if imagePath == "" {
+		imagePath = DefaultPath
+	}
+	var kept []string
+	for _, dir := range strings.Split(imagePath, ":") {
+		if path.Base(path.Clean(dir)) != "sbin" {
+			kept = append(kept, dir)
+		}
+	}
+	return strings.Join(kept, ":")
 }
 
 // MountKind says where a mount's contents come from.

@@ -113,7 +113,7 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 	}
 	spec := resolveSpec{Names: map[string]string{}}
 	var execs []Exec
-	resolve := Exec{Network: true, Scratch: true, Stdout: resolutionFile,
+	resolve := Exec{Network: true, Scratch: true, Stdout: resolutionFile, WithoutSbin: true,
 		Mounts: []Mount{tempMount, cacheMount(UVVolume, uvCacheDir), {Kind: MountText, Target: resolveScriptFile, Text: resolveScript}}}
 	for _, source := range sources {
 		install := source.Execs[len(source.Execs)-1]

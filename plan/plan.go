@@ -338,13 +338,13 @@ func installCommand(r *settings.Resolved, extra ...string) Exec {
 		// uv links from its cache by default, which fails across the mount boundary.
 		argv = append(argv, "--link-mode=copy")
 	}
-	return Exec{Argv: argv, Mounts: []Mount{cache}, Network: true}
+	return Exec{Argv: argv, Mounts: []Mount{cache}, Network: true, WithoutSbin: true}
 }
 
 // installUV installs the pinned uv with pip, so that its layer stays cached.
 func installUV() Exec {
 	return Exec{Argv: []string{"pip", "install", "--cache-dir=" + pipCacheDir, UVRequirement},
-		Mounts: []Mount{tempMount, cacheMount(PipVolume, pipCacheDir)}, Network: true}
+		Mounts: []Mount{tempMount, cacheMount(PipVolume, pipCacheDir)}, Network: true, WithoutSbin: true}
 }
 
 // tempMount gives an install its own /tmp, mounted first so that the inputs under InputsDir
@@ -387,7 +387,8 @@ func installerFlags(r *settings.Resolved) []string {
 func (p *Plan) pyprojectExportExec(requirementsFile string) Exec {
 	dir := path.Join(InputsDir, "pyproject")
 	var argv []string
-	if custom := p.Settings.PyprojectExportCommand; len(custom) > 0 {
+	custom := p.Settings.PyprojectExportCommand
+	if len(custom) > 0 {
 		for _, arg := range custom {
 			argv = append(argv, strings.ReplaceAll(arg, "{directory}", dir))
 		}
@@ -397,7 +398,8 @@ func (p *Plan) pyprojectExportExec(requirementsFile string) Exec {
 	if argv[0] == "uv" {
 		argv = append(argv, "--cache-dir="+uvCacheDir)
 	}
-	return Exec{Argv: argv, Network: true, Stdout: requirementsFile,
+	// A user's own export command (poetry, a script) may need anything on PATH.
+	return Exec{Argv: argv, Network: true, Stdout: requirementsFile, WithoutSbin: len(custom) == 0,
 		Mounts: []Mount{tempMount, {Kind: MountInput, Target: dir}, cacheMount(UVVolume, uvCacheDir)}}
 }
 
@@ -407,7 +409,7 @@ func (p *Plan) addCode() {
 		return
 	}
 	// As ZenML: the code is writable by any user the step may run as.
-	p.add(Layer{Kind: KindCode, SourceFile: r.Dockerignore, Execs: []Exec{{Argv: []string{"chmod", "-R", "a+rw", "."}}},
+	p.add(Layer{Kind: KindCode, SourceFile: r.Dockerignore, Execs: []Exec{{Argv: []string{"chmod", "-R", "a+rw", "."}, WithoutSbin: true}},
 		Summary:       "copy the source directory to " + WorkDir + " (filtered by " + dockerignoreName(r) + ", .git excluded), writable by all",
 		InvalidatedBy: []string{"any included source file", "the dockerignore"}})
 	if len(r.LocalProjectInstallCommand) == 0 {
