@@ -158,6 +158,21 @@ func main() {
 		size, layers := imageSize(root, work, p)
 		fmt.Fprintf(&report, "| %s | %.1f MB | %d | %.1f MB |\n", p.name, float64(size)/1e6, layers, float64(disk[p.name])/1e6)
 	}
+	// The check the issue states: the same installed distributions, whichever path built them.
+	sets := map[string][]string{}
+	for _, p := range paths {
+		sets[p.name] = packageSet(root, work, p)
+	}
+	same := true
+	for _, p := range paths[1:] {
+		if !slices.Equal(sets[p.name], sets[paths[0].name]) {
+			same = false
+			fmt.Fprintf(&report, "\n**Installed distributions differ** between %s and %s:\n\n%s\n", paths[0].name, p.name, setDiff(sets[paths[0].name], sets[p.name]))
+		}
+	}
+	if same {
+		fmt.Fprintf(&report, "\nInstalled distributions after the last scenario: the same %d in every path's image.\n", len(sets[paths[0].name]))
+	}
 	fmt.Fprintf(&report, "\nAll runs (seconds, the function's span):\n\n")
 	for _, sc := range scenarios {
 		for _, p := range paths {
@@ -168,6 +183,43 @@ func main() {
 	if *out != "" {
 		check(os.WriteFile(*out, report.Bytes(), 0o644))
 	}
+	if !same {
+		log.Fatal("the paths installed different distributions (see the report)")
+	}
+}
+
+// listDistributions prints the image's distributions as normalised name==version, sorted. It
+// is one CSV item of --args (the CLI's list syntax), so it has no double quotes inside.
+const listDistributions = `"import importlib.metadata as m, re; print('\n'.join(sorted({re.sub(r'[-_.]+', '-', d.metadata['Name'] or '').lower() + '==' + d.version for d in m.distributions()})))"`
+
+// packageSet lists the distributions installed in the path's image.
+func packageSet(root, dir string, p path) []string {
+	args := append(append([]string{"call", "-m", root}, p.module...), p.function, "--config=settings.yaml", "--source=.",
+		"with-exec", "--args=python3,-c,"+listDistributions, "stdout")
+	cmd := exec.Command("dagger", args...)
+	cmd.Dir = dir
+	var stdout, logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &logs
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("listing the distributions of %s: %v\n%s", p.name, err, tail(ansi.ReplaceAllString(logs.String(), ""), 40))
+	}
+	return strings.Fields(stdout.String())
+}
+
+// setDiff lists what only one of two sorted sets has.
+func setDiff(a, b []string) string {
+	var lines []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			lines = append(lines, "- only in the first: "+x)
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			lines = append(lines, "- only in the second: "+x)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // timesTable writes the median of each scenario and path, and the last path's time over the
