@@ -4,6 +4,8 @@ package integration
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -183,15 +185,25 @@ func layerSizes(t *testing.T, ref string) []layerSize {
 // chmod run with the sbin directories off PATH (so that an engine trusting custom CAs skips
 // update-ca-certificates around them). The image keeps its parent's PATH, and its CA bundle is
 // the parent's byte for byte: the engine's certificate, appended for those execs, is gone.
+// A parent without a bundle, which apt gives one, keeps the engine's usual path, and the
+// engine's certificates are not in that image either.
 func TestExecsWithoutSbinLeaveTheImageAsItWas(t *testing.T) {
 	t.Parallel()
+	engineCAs := hostCustomCAs(t)
 	dir := project(t, map[string]string{
-		"Dockerfile": "FROM python:3.11-slim\nENV PATH=/opt/tools/bin:$PATH\n",
+		"Dockerfile":          "FROM python:3.11-slim\nENV PATH=/opt/tools/bin:$PATH\n",
+		"nobundle.Dockerfile": "FROM python:3.11-slim\nRUN dpkg --purge --force-depends ca-certificates && rm -rf /etc/ssl/certs\n",
 		"settings.yaml": fmt.Sprintf(`settings:
   docker:
     dockerfile: Dockerfile
     environment: {FRESH: "%d"}
     requirements: [tabulate==0.9.0]
+steps:
+  nobundle:
+    settings:
+      docker:
+        dockerfile: nobundle.Dockerfile
+        apt_packages: [ca-certificates]
 `, time.Now().UnixNano()),
 	})
 	wantPath := "/opt/tools/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -200,16 +212,52 @@ func TestExecsWithoutSbinLeaveTheImageAsItWas(t *testing.T) {
 	if parent.err != nil {
 		t.Fatalf("reading the parent's CA bundle: %v\n%s", parent.err, tail(parent.log, 20))
 	}
-	for _, layout := range []string{"layered", "sequential"} {
-		build := []string{"--layout=" + layout, "build", "--config=settings.yaml", "--source=."}
-		if got := strings.TrimSpace(mustCall(t, dir, append(build, "env-variable", "--name=PATH")...).stdout); got != wantPath {
-			t.Errorf("%s image PATH = %q, want the parent's %q", layout, got, wantPath)
+	for _, tc := range []struct{ layout, step string }{{"layered", ""}, {"sequential", ""}, {"layered", "nobundle"}} {
+		build := []string{"--layout=" + tc.layout, "build", "--config=settings.yaml", "--source=.", "--step=" + tc.step}
+		name := tc.layout + " image"
+		if tc.step != "" {
+			name += " of step " + tc.step
 		}
-		if got := mustCall(t, dir, append(build, "file", "--path="+bundle, "contents")...).stdout; got != parent.stdout {
-			t.Errorf("%s image: the CA bundle (%d bytes) differs from the parent's (%d bytes)", layout, len(got), len(parent.stdout))
+		got := mustCall(t, dir, append(build, "file", "--path="+bundle, "contents")...).stdout
+		for file, cert := range engineCAs {
+			if strings.Contains(got, cert) {
+				t.Errorf("%s: the engine's CA certificate %s is in the image's bundle", name, file)
+			}
 		}
 		if got := run(t, dir, build, "python3", "-c", "import tabulate; print(tabulate.__version__)"); got != "0.9.0" {
-			t.Errorf("%s image: tabulate version %q, want 0.9.0", layout, got)
+			t.Errorf("%s: tabulate version %q, want 0.9.0", name, got)
+		}
+		if tc.step != "" {
+			continue
+		}
+		if got != parent.stdout {
+			t.Errorf("%s: the CA bundle (%d bytes) differs from the parent's (%d bytes)", name, len(got), len(parent.stdout))
+		}
+		if got := strings.TrimSpace(mustCall(t, dir, append(build, "env-variable", "--name=PATH")...).stdout); got != wantPath {
+			t.Errorf("%s: PATH = %q, want the parent's %q", name, got, wantPath)
 		}
 	}
+}
+
+// hostCustomCAs reads the certificates this machine's engine adds to every container (it
+// copies the host's /usr/local/share/ca-certificates), by file: the base64 body of each.
+func hostCustomCAs(t *testing.T) map[string]string {
+	t.Helper()
+	files, _ := filepath.Glob("/usr/local/share/ca-certificates/*.crt")
+	certs := map[string]string{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("reading %s: %v", file, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if len(lines) > 2 {
+			// One line from the middle of the body is distinctive and survives reformatting.
+			certs[file] = strings.TrimSpace(lines[len(lines)/2])
+		}
+	}
+	if len(certs) == 0 {
+		t.Log("the engine adds no custom CA certificates here: only the parent comparison can fail")
+	}
+	return certs
 }

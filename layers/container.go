@@ -54,9 +54,9 @@ func (img *Image) Container(ctx context.Context) (*dagger.Container, error) {
 	return ctr, nil
 }
 
-// readPath reads the PATH of the image the layer runs on, and the parent's CA directory,
-// when one of its execs (or of its sources, which a layered install may fall back to) runs
-// without the sbin directories.
+// readPath reads the PATH of the image the layer runs on when one of its execs (or of its
+// sources, which a layered install may fall back to) runs without the sbin directories, and
+// once, the parent's CA directory that such execs get mounted over the image's.
 func (img *Image) readPath(ctx context.Context, ctr *dagger.Container, layer plan.Layer) error {
 	if !slices.ContainsFunc(append(slices.Clone(layer.Execs), sourceExecs(layer)...), func(e plan.Exec) bool { return e.WithoutSbin }) {
 		return nil
@@ -66,17 +66,32 @@ func (img *Image) readPath(ctx context.Context, ctr *dagger.Container, layer pla
 		return fmt.Errorf("reading the image's PATH for the %s layer: %w", layer.Kind, err)
 	}
 	img.path = path
-	if !img.certsRead {
-		has, err := img.base.Rootfs().Exists(ctx, plan.CACertsDir, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeDirectoryType})
-		if err != nil {
-			return fmt.Errorf("looking for the parent image's %s: %w", plan.CACertsDir, err)
-		}
-		if has {
-			img.certs = img.base.Directory(plan.CACertsDir)
-		}
-		img.certsRead = true
+	if img.certsRead {
+		return nil
+	}
+	img.certsRead = true
+	if img.certs, err = mountableCACerts(ctx, img.base); err != nil {
+		return fmt.Errorf("looking for the parent image's %s: %w", plan.CACertsDir, err)
 	}
 	return nil
+}
+
+// mountableCACerts returns the parent's plan.CACertsDir when the engine's cheaper CA path
+// would write only inside it and the exec finds the parent's trusted certificates there: its
+// bundle is a plain file (not a link to elsewhere in the image). Otherwise nil, and
+// WithoutSbin execs run as any other exec does (a parent without a bundle may get one from
+// apt, which a mounted copy of the parent's directory would hide).
+func mountableCACerts(ctx context.Context, parent *dagger.Container) (*dagger.Directory, error) {
+	root := parent.Rootfs()
+	isDir, err := root.Exists(ctx, plan.CACertsDir, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeDirectoryType, DoNotFollowSymlinks: true})
+	if err != nil || !isDir {
+		return nil, err
+	}
+	plain, err := root.Exists(ctx, plan.CABundle, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeRegularType, DoNotFollowSymlinks: true})
+	if err != nil || !plain {
+		return nil, err
+	}
+	return parent.Directory(plan.CACertsDir), nil
 }
 
 func sourceExecs(layer plan.Layer) []plan.Exec {

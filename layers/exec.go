@@ -46,18 +46,15 @@ func (img *Image) run(ctr *dagger.Container, kind plan.Kind, exec plan.Exec, out
 	for _, env := range exec.Env {
 		ctr = ctr.WithEnvVariable(env.Name, env.Value)
 	}
-	if exec.WithoutSbin {
-		ctr = ctr.WithEnvVariable("PATH", plan.PathWithoutSbin(img.path))
-		if img.certs != nil {
-			ctr = ctr.WithMountedDirectory(plan.CACertsDir, img.certs)
-		}
+	// Without a CA directory to mount, the engine's cheaper path could leave its certificate
+	// in the image: such an exec keeps the image's PATH.
+	withoutSbin := exec.WithoutSbin && img.certs != nil
+	if withoutSbin {
+		ctr = ctr.WithEnvVariable("PATH", plan.PathWithoutSbin(img.path)).WithMountedDirectory(plan.CACertsDir, img.certs)
 	}
 	ctr = ctr.WithExec(exec.Argv, dagger.ContainerWithExecOpts{RedirectStdout: exec.Stdout})
-	if exec.WithoutSbin {
-		if img.certs != nil {
-			ctr = ctr.WithoutMount(plan.CACertsDir)
-		}
-		ctr = img.restorePath(ctr)
+	if withoutSbin {
+		ctr = img.restorePath(ctr.WithoutMount(plan.CACertsDir))
 	}
 	for _, env := range exec.Env {
 		ctr = ctr.WithoutEnvVariable(env.Name)

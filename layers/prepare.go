@@ -43,8 +43,8 @@ type Image struct {
 	// path is the image's PATH where the layer being applied runs ("" when it sets none):
 	// the value a WithoutSbin exec changes for itself and restores.
 	path string
-	// certs is the parent's plan.CACertsDir, mounted over the image's for WithoutSbin execs
-	// (nil when the parent has none: the engine then creates and removes it itself).
+	// certs is the parent's plan.CACertsDir, mounted over the image's for WithoutSbin execs;
+	// nil when the parent has no bundle there, or it links elsewhere: they then run as others do.
 	certs     *dagger.Directory
 	certsRead bool
 }

@@ -33,13 +33,17 @@ type Exec struct {
 	// When PATH does not find it, the engine appends them to the bundle and cuts them out
 	// afterwards, which costs nothing but leaves them in a Debian bundle (it looks for blank
 	// lines between certificates, and Debian's has none): the mounted copy takes both writes,
-	// and the image's own bundle and PATH stay as they were.
+	// and the image's own bundle and PATH stay as they were. Where the parent has no
+	// bundle there, or it links elsewhere, the exec runs as any other does.
 	WithoutSbin bool `json:"withoutSbin,omitempty"`
 }
 
-// CACertsDir holds the CA bundle that Debian, Ubuntu and Alpine read, and the engine appends
-// its custom certificates to.
-const CACertsDir = "/etc/ssl/certs"
+// CACertsDir holds CABundle, the CA bundle that Debian, Ubuntu and Alpine read, and the
+// engine appends its custom certificates to.
+const (
+	CACertsDir = "/etc/ssl/certs"
+	CABundle   = CACertsDir + "/ca-certificates.crt"
+)
 
 // DefaultPath is the search path of an image that sets none (the engine's and runc's default).
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
