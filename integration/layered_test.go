@@ -186,13 +186,18 @@ func layerSizes(t *testing.T, ref string) []layerSize {
 // update-ca-certificates around them). The image keeps its parent's PATH, and its CA bundle is
 // the parent's byte for byte: the engine's certificate, appended for those execs, is gone.
 // A parent without a bundle, which apt gives one, keeps the engine's usual path, and the
-// engine's certificates are not in that image either.
+// engine's certificates are not in that image either. A uv wrapper first on the parents' PATH
+// records the PATH each uv exec ran with, in the image.
 func TestExecsWithoutSbinLeaveTheImageAsItWas(t *testing.T) {
 	t.Parallel()
 	engineCAs := hostCustomCAs(t)
+	// The wrapper appends its PATH to a file, then runs the uv that pip installs.
+	wrapper := `ENV PATH=/opt/tools/bin:$PATH
+RUN mkdir -p /opt/tools/bin && printf '#!/bin/sh\necho "$PATH" >> /opt/tools/seen-path\nPATH=${PATH#/opt/tools/bin:} exec uv "$@"\n' > /opt/tools/bin/uv && chmod +x /opt/tools/bin/uv
+`
 	dir := project(t, map[string]string{
-		"Dockerfile":          "FROM python:3.11-slim\nENV PATH=/opt/tools/bin:$PATH\n",
-		"nobundle.Dockerfile": "FROM python:3.11-slim\nRUN dpkg --purge --force-depends ca-certificates && rm -rf /etc/ssl/certs\n",
+		"Dockerfile":          "FROM python:3.11-slim\n" + wrapper,
+		"nobundle.Dockerfile": "FROM python:3.11-slim\nRUN dpkg --purge --force-depends ca-certificates && rm -rf /etc/ssl/certs\n" + wrapper,
 		"settings.yaml": fmt.Sprintf(`settings:
   docker:
     dockerfile: Dockerfile
@@ -207,6 +212,7 @@ steps:
 `, time.Now().UnixNano()),
 	})
 	wantPath := "/opt/tools/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	withoutSbin := "/opt/tools/bin:/usr/local/bin:/usr/bin:/bin"
 	bundle := "/etc/ssl/certs/ca-certificates.crt"
 	parent := cli(t, dir, nil, "core", "container", "from", "--address=python:3.11-slim", "file", "--path="+bundle, "contents")
 	if parent.err != nil {
@@ -226,6 +232,15 @@ steps:
 		}
 		if got := run(t, dir, build, "python3", "-c", "import tabulate; print(tabulate.__version__)"); got != "0.9.0" {
 			t.Errorf("%s: tabulate version %q, want 0.9.0", name, got)
+		}
+		// What the installs ran with: without sbin, except where no bundle could be mounted.
+		want := withoutSbin
+		if tc.step == "nobundle" {
+			want = wantPath
+		}
+		seen := strings.Fields(mustCall(t, dir, append(build, "file", "--path=/opt/tools/seen-path", "contents")...).stdout)
+		if len(seen) == 0 || slices.ContainsFunc(seen, func(p string) bool { return p != want }) {
+			t.Errorf("%s: the uv execs ran with PATH %q, want each %q", name, seen, want)
 		}
 		if tc.step != "" {
 			continue
