@@ -48,18 +48,19 @@ var (
 
 // resolveScript runs on a throwaway copy of the pre-install image. It lists the installed
 // distributions, runs the sequential installs exactly as the sequential layout would (but with
-// uv's symlink link mode: nothing is copied, the copy is thrown away), lists them again, and
-// prints both lists with the option lines of the requirement files (and of the files they
-// include with -r or -c) as JSON. Its argument is JSON data, never shell: installer arguments
-// come from the user.
-const resolveScript = `import json, os, re, shlex, subprocess, sys
+// uv's symlink link mode: nothing is copied, the copy is thrown away) except the last, which
+// it only resolves (uv's dry run: what it would install and uninstall, without fetching or
+// linking a wheel), and prints both lists with the option lines of the requirement files (and
+// of the files they include with -r or -c) as JSON. Where the dry run fails or reports what
+// the script does not know, the last install runs too, and its failure is the resolve's. Its
+// argument is JSON data, never shell: installer arguments come from the user.
+const resolveScript = `import importlib, importlib.metadata, json, os, re, shlex, subprocess, sys
 spec = json.loads(sys.argv[1])
-LIST = ("import importlib.metadata as m, json; print(json.dumps(["
-        "[d.metadata['Name'] or '', d.version or '', d.read_text('direct_url.json') or ''] "
-        "for d in m.distributions()]))")
 def installed():
-    out = subprocess.run([sys.executable, '-c', LIST], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout)
+    importlib.invalidate_caches()
+    # The script's own directory is not the image's environment.
+    return [[d.metadata['Name'] or '', d.version or '', d.read_text('direct_url.json') or '']
+            for d in importlib.metadata.distributions(path=sys.path[1:])]
 INCLUDE = re.compile(r'^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)?(\S+)$')
 options = []
 def scan(path, shown, seen):
@@ -77,15 +78,58 @@ def scan(path, shown, seen):
                 scan(os.path.join(os.path.dirname(path), include.group(1)), include.group(1), seen)
             else:
                 options.append({'file': shown, 'line': number, 'text': line})
-for name in spec['files']:
-    scan(name, spec['names'][name], set())
-before = installed()
-for name, argv in zip(spec['files'], spec['installs']):
+def install(name, argv):
     done = subprocess.run(argv, stdout=sys.stderr)
     if done.returncode:
         print('stepimage: resolving %s: %s failed with exit code %d' % (spec['names'][name], shlex.join(argv), done.returncode), file=sys.stderr)
         sys.exit(done.returncode)
-json.dump({'before': before, 'after': installed(), 'options': options}, sys.stdout)
+ADDED = re.compile(r'^ \+ (.+)$', re.M)
+PINNED = re.compile(r'^([^\s@=]+)==(\S+)$')
+def dry_run(argv, current):
+    """The environment after the install, from uv's dry run; None where it cannot say."""
+    done = subprocess.run(argv, capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    if done.returncode:
+        return None
+    try:
+        report = json.loads(done.stdout)
+        changes = report['changes']
+        # What the text says of each added distribution: name==version from an index, or
+        # anything else (name @ URL, a path, a VCS) from elsewhere.
+        added = {}
+        for line in ADDED.findall(done.stderr):
+            pinned = PINNED.match(line)
+            added[normalize(pinned.group(1) if pinned else re.split(r'[\s@=]', line, 1)[0])] = '' if pinned else line
+        after = list(current)
+        for change in changes:
+            name, version, action = change['name'], change['version'], change['action']
+            if action == 'uninstalled':
+                match = [d for d in after if normalize(d[0]) == normalize(name) and d[1] == version]
+                if not match:
+                    return None
+                after.remove(match[0])
+            elif action == 'installed' and normalize(name) in added:
+                origin = added[normalize(name)]
+                after.append([name, version, json.dumps({'from': origin}) if origin else ''])
+            else:
+                return None
+        return after
+    except (ValueError, KeyError, TypeError):
+        return None
+def normalize(name):
+    return re.sub(r'[-_.]+', '-', name).lower()
+for name in spec['files']:
+    scan(name, spec['names'][name], set())
+before = installed()
+pairs = list(zip(spec['files'], spec['installs']))
+for name, argv in pairs[:-1]:
+    install(name, argv)
+current = installed() if len(pairs) > 1 else before
+after = dry_run(spec['dry_run'], current) if spec.get('dry_run') else None
+if after is None:
+    install(*pairs[-1])
+    after = installed()
+json.dump({'before': before, 'after': after, 'options': options}, sys.stdout)
 `
 
 // resolveSpec is the resolve script's argument.
@@ -96,6 +140,9 @@ type resolveSpec struct {
 	Names map[string]string `json:"names"`
 	// Installs are the sequential installs' argvs, in order.
 	Installs [][]string `json:"installs"`
+	// DryRun is the last install's argv as uv's dry run with a JSON report, which the script
+	// reads instead of running the last install.
+	DryRun []string `json:"dry_run,omitempty"`
 }
 
 // packagesLayer returns the layered install of the given sequential install layers, or "" and
@@ -133,6 +180,9 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 		spec.Names[source.RequirementsFile] = sourceName(source)
 		spec.Installs = append(spec.Installs, withLinkMode(install.Argv, "symlink"))
 	}
+	if last := spec.Installs[len(spec.Installs)-1]; last[0] == "uv" {
+		spec.DryRun = append(slices.Clone(last), "--dry-run", "--output-format=json")
+	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		panic(fmt.Sprintf("encoding the resolve spec: %v", err))
@@ -144,7 +194,7 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 		kinds[i] = string(source.Kind)
 	}
 	return Layer{Kind: KindPackages, Execs: execs, Sources: sources,
-		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy), then install the resolved packages with --no-deps in buckets "+
+		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy; the last one by uv's dry run), then install the resolved packages with --no-deps in buckets "+
 			"(large packages alone, the rest in up to %d by name), each from this same image, and merge them", kinds, SmallBuckets),
 		InvalidatedBy: []string{"any requirement source reruns the resolve; a bucket reruns only when its packages or versions change"}}, ""
 }

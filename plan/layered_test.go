@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,6 +75,9 @@ func TestLayeredPlanResolvesEverySourceInZenMLOrder(t *testing.T) {
 			t.Errorf("resolve install %v copies: the throwaway copy only needs links", install)
 		}
 	}
+	// The last source is only resolved (uv's dry run with its JSON report), as it would install.
+	wantDryRun := append(slices.Clone(spec.Installs[len(spec.Installs)-1]), "--dry-run", "--output-format=json")
+	wantArgv(t, "resolve dry run", spec.DryRun, wantDryRun)
 	// Each source's input is mounted for the resolve, named by its layer.
 	for _, source := range packages.Sources {
 		if source.Kind == KindPyproject {
@@ -196,20 +200,28 @@ func TestResolveScriptRuns(t *testing.T) {
 	os.WriteFile(requirements, []byte("numpy\n--extra-index-url https://example.org/simple  # a comment\n-r sub/more.txt\n  --pre\n# --not-an-option\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "sub", "more.txt"), []byte("six\n-c ../requirements.txt\n--find-links ./wheels\n"), 0o644)
-	spec := func(installs [][]string) string {
-		data, _ := json.Marshal(resolveSpec{Files: []string{requirements}, Names: map[string]string{requirements: "requirements.txt"}, Installs: installs})
+	spec := func(installs [][]string, dryRun ...string) string {
+		data, _ := json.Marshal(resolveSpec{Files: []string{requirements}, Names: map[string]string{requirements: "requirements.txt"}, Installs: installs, DryRun: dryRun})
 		return string(data)
 	}
 	script := filepath.Join(dir, "resolve.py")
 	os.WriteFile(script, []byte(resolveScript), 0o644)
-	out, err := exec.Command(python, script, spec([][]string{{python, "-c", "print('installing')"}})).Output()
-	if err != nil {
-		t.Fatalf("resolve script: %v", err)
+	resolve := func(t *testing.T, installs [][]string, dryRun ...string) *Resolution {
+		t.Helper()
+		out, err := exec.Command(python, script, spec(installs, dryRun...)).Output()
+		if err != nil {
+			t.Fatalf("resolve script: %v", err)
+		}
+		res, err := ParseResolution(string(out))
+		if err != nil {
+			t.Fatalf("%v (output %q: an install's stdout must not reach it)", err, out)
+		}
+		return res
 	}
-	res, err := ParseResolution(string(out))
-	if err != nil {
-		t.Fatalf("%v (output %q: an install's stdout must not reach it)", err, out)
-	}
+	// The installs' marker: a file whose existence says the (last) install really ran.
+	marker := filepath.Join(dir, "installed")
+	realInstall := []string{python, "-c", "import sys; open(sys.argv[1], 'w'); print('installing')", marker}
+	res := resolve(t, [][]string{realInstall})
 	if len(res.After) == 0 || len(res.Before) != len(res.After) {
 		t.Errorf("before %d, after %d distributions; want equal, non-empty lists", len(res.Before), len(res.After))
 	}
@@ -218,7 +230,55 @@ func TestResolveScriptRuns(t *testing.T) {
 	if !slices.Equal(res.Options, wantOptions) {
 		t.Errorf("options = %+v, want %+v", res.Options, wantOptions)
 	}
-	failing := exec.Command(python, script, spec([][]string{{python, "-c", "import sys; sys.exit(3)"}}))
+
+	// The last install as uv's dry run: its report (stdout) and its text (stderr) make the after list.
+	someInstalled := res.Before[0]
+	report := fmt.Sprintf(`{"schema": {"version": "preview"}, "changes": [
+		{"name": %q, "version": %q, "action": "uninstalled"},
+		{"name": "Six", "version": "1.16.0", "action": "installed"},
+		{"name": "attrs", "version": "24.2.0", "action": "installed"}], "dry_run": true}`, someInstalled.Name, someInstalled.Version)
+	text := "Would install 2 packages\n - x==1\n + six==1.16.0\n + attrs @ https://example.org/attrs-24.2.0-py3-none-any.whl\n"
+	dryRun := []string{python, "-c", "import sys; sys.stderr.write(sys.argv[2]); print(sys.argv[1])", report, text}
+	os.Remove(marker)
+	res = resolve(t, [][]string{realInstall}, dryRun...)
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the last install ran although its dry run reported what it would do")
+	}
+	if len(res.After) != len(res.Before)+1 {
+		t.Errorf("after %d distributions, want the %d before, one uninstalled and two installed", len(res.After), len(res.Before))
+	}
+	for _, d := range res.After {
+		if d == someInstalled {
+			t.Errorf("%s %s is still listed after the dry run uninstalled it", d.Name, d.Version)
+		}
+	}
+	six := slices.IndexFunc(res.After, func(d Distribution) bool { return d.Name == "Six" && d.Version == "1.16.0" && d.DirectURL == "" })
+	attrs := slices.IndexFunc(res.After, func(d Distribution) bool {
+		return d.Name == "attrs" && strings.Contains(d.DirectURL, "https://example.org/attrs-24.2.0-py3-none-any.whl")
+	})
+	if six < 0 || attrs < 0 {
+		t.Errorf("after = %+v, want six 1.16.0 from the index and attrs from its URL", res.After)
+	}
+
+	// A dry run that fails, or whose report the script does not know, leaves it to the install.
+	for name, dryRun := range map[string][]string{
+		"failing":                 {python, "-c", "import sys; sys.exit(2)"},
+		"unknown action":          {python, "-c", `print('{"changes": [{"name": "six", "version": "1", "action": "reinstalled"}]}')`},
+		"not JSON":                {python, "-c", "print('Would install 1 package')"},
+		"unknown uninstall":       {python, "-c", `print('{"changes": [{"name": "not-installed-here", "version": "1", "action": "uninstalled"}]}')`},
+		"install not in its text": {python, "-c", `import sys; sys.stderr.write(" + idna==3.7\n"); print('{"changes": [{"name": "six", "version": "1.16.0", "action": "installed"}]}')`},
+	} {
+		os.Remove(marker)
+		res := resolve(t, [][]string{realInstall}, dryRun...)
+		if _, err := os.Stat(marker); err != nil {
+			t.Errorf("%s dry run: the last install did not run", name)
+		}
+		if len(res.Before) != len(res.After) {
+			t.Errorf("%s dry run: before %d, after %d distributions; want the install's (equal) lists", name, len(res.Before), len(res.After))
+		}
+	}
+
+	failing := exec.Command(python, script, spec([][]string{{python, "-c", "import sys; sys.exit(3)"}}, python, "-c", "import sys; sys.exit(1)"))
 	stderr, err := failing.CombinedOutput()
 	if err == nil || failing.ProcessState.ExitCode() != 3 {
 		t.Errorf("a failed install should end the resolve with its exit code 3, got %v", err)
