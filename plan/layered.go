@@ -44,6 +44,7 @@ func ParseLayout(name string) (Layout, error) {
 var (
 	resolveScriptFile = path.Join(InputsDir, "resolve.py")
 	resolutionFile    = path.Join(InputsDir, "resolution.json")
+	earlierFile       = path.Join(InputsDir, "earlier-sources.json")
 )
 
 // resolveScript runs on a throwaway copy of the pre-install image. It lists the installed
@@ -120,12 +121,21 @@ def normalize(name):
     return re.sub(r'[-_.]+', '-', name).lower()
 for name in spec['files']:
     scan(name, spec['names'][name], set())
-before = installed()
+if spec.get('earlier'):
+    # The earlier sources' installs ran in the exec before, on this same copy.
+    with open(spec['earlier'], encoding='utf-8') as f:
+        earlier = json.load(f)
+    before, current, options = earlier['before'], earlier['after'], earlier['options'] + options
+else:
+    before = current = installed()
 pairs = list(zip(spec['files'], spec['installs']))
-for name, argv in pairs[:-1]:
+dry = spec.get('dry_run')
+for name, argv in pairs[:-1] if dry else pairs:
     install(name, argv)
-current = installed() if len(pairs) > 1 else before
-after = dry_run(spec['dry_run'], current) if spec.get('dry_run') else None
+    current = None
+if current is None:
+    current = installed()
+after = dry_run(dry, current) if dry else current
 if after is None:
     install(*pairs[-1])
     after = installed()
@@ -143,6 +153,9 @@ type resolveSpec struct {
 	// DryRun is the last install's argv as uv's dry run with a JSON report, which the script
 	// reads instead of running the last install.
 	DryRun []string `json:"dry_run,omitempty"`
+	// Earlier is the output of the exec before, which ran the earlier sources' installs on
+	// the same copy: its lists and options continue.
+	Earlier string `json:"earlier,omitempty"`
 }
 
 // packagesLayer returns the layered install of the given sequential install layers, or "" and
@@ -158,9 +171,38 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 			return Layer{}, fmt.Sprintf("python_package_installer_args sets --%s, which the layered layout's installs cannot honour the same way", arg.Name)
 		}
 	}
-	spec := resolveSpec{Names: map[string]string{}}
+	// The earlier sources' installs run in one exec and the last source's dry run in the next,
+	// both on the throwaway copy: a change to the last source (the user's requirements, in
+	// ZenML's order) reruns the dry run only.
 	var execs []Exec
-	resolve := Exec{Network: true, Scratch: true, Stdout: resolutionFile, WithoutSbin: true,
+	earlier, last := sources[:len(sources)-1], sources[len(sources)-1]
+	if len(earlier) > 0 {
+		execs = append(execs, resolveExecs(earlier, earlierFile, resolveSpec{})...)
+	}
+	spec := resolveSpec{}
+	if len(earlier) > 0 {
+		spec.Earlier = earlierFile
+	}
+	if install := last.Execs[len(last.Execs)-1]; install.Argv[0] == "uv" {
+		spec.DryRun = dryRun(install.Argv)
+	}
+	execs = append(execs, resolveExecs([]Layer{last}, resolutionFile, spec)...)
+	kinds := make([]string, len(sources))
+	for i, source := range sources {
+		kinds[i] = string(source.Kind)
+	}
+	return Layer{Kind: KindPackages, Execs: execs, Sources: sources,
+		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy; the last one by uv's dry run), then install the resolved packages with --no-deps in buckets "+
+			"(large packages alone, the rest in up to %d by name), each from this same image, and merge them", kinds, SmallBuckets),
+		InvalidatedBy: []string{"any requirement source reruns the resolve; a bucket reruns only when its packages or versions change"}}, ""
+}
+
+// resolveExecs returns the sources' own earlier execs (the pyproject export) and one exec of
+// the resolve script that runs their installs (as spec says) and writes its JSON to stdout.
+func resolveExecs(sources []Layer, stdout string, spec resolveSpec) []Exec {
+	spec.Names = map[string]string{}
+	var execs []Exec
+	resolve := Exec{Network: true, Scratch: true, Stdout: stdout, WithoutSbin: true,
 		Mounts: []Mount{tempMount, cacheMount(UVVolume, uvCacheDir), {Kind: MountText, Target: resolveScriptFile, Text: resolveScript}}}
 	for _, source := range sources {
 		install := source.Execs[len(source.Execs)-1]
@@ -180,23 +222,12 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 		spec.Names[source.RequirementsFile] = sourceName(source)
 		spec.Installs = append(spec.Installs, withLinkMode(install.Argv, "symlink"))
 	}
-	if last := spec.Installs[len(spec.Installs)-1]; last[0] == "uv" {
-		spec.DryRun = append(slices.Clone(last), "--dry-run", "--output-format=json")
-	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		panic(fmt.Sprintf("encoding the resolve spec: %v", err))
 	}
 	resolve.Argv = []string{"python3", resolveScriptFile, string(data)}
-	execs = append(execs, resolve)
-	kinds := make([]string, len(sources))
-	for i, source := range sources {
-		kinds[i] = string(source.Kind)
-	}
-	return Layer{Kind: KindPackages, Execs: execs, Sources: sources,
-		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy; the last one by uv's dry run), then install the resolved packages with --no-deps in buckets "+
-			"(large packages alone, the rest in up to %d by name), each from this same image, and merge them", kinds, SmallBuckets),
-		InvalidatedBy: []string{"any requirement source reruns the resolve; a bucket reruns only when its packages or versions change"}}, ""
+	return append(execs, resolve)
 }
 
 // ownedBy marks a source's input mounts as that source's, for an exec moved out of its layer.
@@ -215,6 +246,11 @@ func sourceName(source Layer) string {
 		return source.SourceFile
 	}
 	return string(source.Kind)
+}
+
+// dryRun returns a uv install's argv as the resolve's dry run of it, with uv's JSON report.
+func dryRun(argv []string) []string {
+	return append(withLinkMode(argv, "symlink"), "--dry-run", "--output-format=json")
 }
 
 // withLinkMode returns the install argv with uv's --link-mode replaced.

@@ -53,21 +53,36 @@ func TestLayeredPlanResolvesEverySourceInZenMLOrder(t *testing.T) {
 		t.Errorf("Sequential() = %v, want %v", kinds(&Plan{Layers: p.Sequential()}), want)
 	}
 
-	resolve := packages.Execs[len(packages.Execs)-1]
-	if !resolve.Scratch || resolve.Stdout != resolutionFile || !resolve.Network || !slices.Equal(resolve.Argv[:2], []string{"python3", resolveScriptFile}) {
-		t.Fatalf("resolve exec = %+v, want a scratch exec of python3 %s writing %s with the network", resolve, resolveScriptFile, resolutionFile)
+	// The earlier sources' installs run in one exec, the last source's dry run in the last.
+	var resolves []Exec
+	var specs []resolveSpec
+	for _, exec := range packages.Execs {
+		if !slices.Contains(exec.Argv, resolveScriptFile) {
+			continue
+		}
+		if !exec.Scratch || !exec.Network || !exec.WithoutSbin || !slices.Equal(exec.Argv[:2], []string{"python3", resolveScriptFile}) {
+			t.Fatalf("resolve exec = %+v, want a scratch exec of python3 %s with the network", exec, resolveScriptFile)
+		}
+		if !slices.Contains(exec.Mounts, Mount{Kind: MountText, Target: resolveScriptFile, Text: resolveScript}) {
+			t.Errorf("the resolve script is not mounted for the resolve: %+v", exec.Mounts)
+		}
+		var spec resolveSpec
+		if err := json.Unmarshal([]byte(exec.Argv[len(exec.Argv)-1]), &spec); err != nil {
+			t.Fatalf("the resolve's argument is not its JSON spec: %v", err)
+		}
+		resolves, specs = append(resolves, exec), append(specs, spec)
 	}
-	if !slices.Contains(resolve.Mounts, Mount{Kind: MountText, Target: resolveScriptFile, Text: resolveScript}) {
-		t.Errorf("the resolve script is not mounted for the resolve: %+v", resolve.Mounts)
+	if len(resolves) != 2 || resolves[0].Stdout != earlierFile || resolves[1].Stdout != resolutionFile || packages.Execs[len(packages.Execs)-1].Stdout != resolutionFile {
+		t.Fatalf("resolve execs = %+v, want the earlier sources' (writing %s), then the last source's (writing %s), last", resolves, earlierFile, resolutionFile)
 	}
-	var spec resolveSpec
-	if err := json.Unmarshal([]byte(resolve.Argv[len(resolve.Argv)-1]), &spec); err != nil {
-		t.Fatalf("the resolve's argument is not its JSON spec: %v", err)
+	if specs[0].DryRun != nil || specs[0].Earlier != "" || specs[1].Earlier != earlierFile || len(specs[1].Installs) != 1 {
+		t.Errorf("specs = %+v, want the earlier sources installed, then the last one's dry run continuing from %s", specs, earlierFile)
 	}
-	if len(spec.Installs) != len(wantSources) {
-		t.Fatalf("resolve runs %d installs, want one per source (%d)", len(spec.Installs), len(wantSources))
+	installs := append(slices.Clone(specs[0].Installs), specs[1].Installs...)
+	if len(installs) != len(wantSources) {
+		t.Fatalf("resolve runs %d installs, want one per source (%d)", len(installs), len(wantSources))
 	}
-	for i, install := range spec.Installs {
+	for i, install := range installs {
 		source := packages.Sources[i]
 		want := withLinkMode(source.Execs[len(source.Execs)-1].Argv, "symlink")
 		wantArgv(t, "resolve install of "+string(source.Kind), install, want)
@@ -76,13 +91,13 @@ func TestLayeredPlanResolvesEverySourceInZenMLOrder(t *testing.T) {
 		}
 	}
 	// The last source is only resolved (uv's dry run with its JSON report), as it would install.
-	wantDryRun := append(slices.Clone(spec.Installs[len(spec.Installs)-1]), "--dry-run", "--output-format=json")
-	wantArgv(t, "resolve dry run", spec.DryRun, wantDryRun)
-	// Each source's input is mounted for the resolve, named by its layer.
-	for _, source := range packages.Sources {
+	wantArgv(t, "resolve dry run", specs[1].DryRun, append(slices.Clone(installs[len(installs)-1]), "--dry-run", "--output-format=json"))
+	// Each source's input is mounted for the exec that resolves it, named by its layer.
+	for i, source := range packages.Sources {
 		if source.Kind == KindPyproject {
 			continue // the export runs on the same copy and writes the file there
 		}
+		resolve := resolves[min(i/(len(packages.Sources)-1), 1)]
 		if !slices.ContainsFunc(resolve.Mounts, func(m Mount) bool {
 			return m.Kind == MountInput && m.Layer == source.Kind && m.Target == source.RequirementsFile
 		}) {
@@ -276,6 +291,37 @@ func TestResolveScriptRuns(t *testing.T) {
 		if len(res.Before) != len(res.After) {
 			t.Errorf("%s dry run: before %d, after %d distributions; want the install's (equal) lists", name, len(res.Before), len(res.After))
 		}
+	}
+
+	// Two execs: the earlier sources' installs write their JSON, the last source's dry run
+	// continues from it (its before list, its after list, its options first).
+	earlierOut, err := exec.Command(python, script, spec([][]string{realInstall})).Output()
+	if err != nil {
+		t.Fatalf("resolve script, earlier sources: %v", err)
+	}
+	earlierJSON := filepath.Join(dir, "earlier.json")
+	os.WriteFile(earlierJSON, earlierOut, 0o644)
+	other := filepath.Join(dir, "other.txt")
+	os.WriteFile(other, []byte("--no-index\n"), 0o644)
+	lastOnly, _ := json.Marshal(resolveSpec{Files: []string{other}, Names: map[string]string{other: "other.txt"},
+		Installs: [][]string{realInstall}, DryRun: dryRun, Earlier: earlierJSON})
+	os.Remove(marker)
+	out, err := exec.Command(python, script, string(lastOnly)).Output()
+	if err != nil {
+		t.Fatalf("resolve script, last source: %v", err)
+	}
+	continued, err := ParseResolution(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the last install ran although its dry run reported what it would do")
+	}
+	if !slices.Equal(continued.Before, res.Before) || !slices.Equal(continued.After, res.After) {
+		t.Errorf("continued resolve: before %d after %d, want %d and %d as in one exec", len(continued.Before), len(continued.After), len(res.Before), len(res.After))
+	}
+	if want := append(slices.Clone(wantOptions), OptionLine{"other.txt", 1, "--no-index"}); !slices.Equal(continued.Options, want) {
+		t.Errorf("continued options = %+v, want %+v", continued.Options, want)
 	}
 
 	failing := exec.Command(python, script, spec([][]string{{python, "-c", "import sys; sys.exit(3)"}}, python, "-c", "import sys; sys.exit(1)"))

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -42,12 +43,18 @@ func (p *Plan) String() string {
 // packagesText shows a layered install as what it runs: the sources' installs on the throwaway
 // copy (the resolve; its driver script is in the JSON plan), then one install per bucket.
 func (p *Plan) packagesText(b *strings.Builder, layer Layer) {
-	for _, exec := range layer.Execs[:len(layer.Execs)-1] {
-		fmt.Fprintf(b, "    %-24s $ %s\n", "resolve, on a copy:", exec.shell())
+	for _, exec := range layer.Execs {
+		if !slices.Contains(exec.Argv, resolveScriptFile) {
+			fmt.Fprintf(b, "    %-24s $ %s\n", "resolve, on a copy:", exec.shell())
+		}
 	}
-	for _, source := range layer.Sources {
+	for i, source := range layer.Sources {
 		install := source.Execs[len(source.Execs)-1]
-		install.Argv = withLinkMode(install.Argv, "symlink")
+		if i == len(layer.Sources)-1 && install.Argv[0] == "uv" {
+			install.Argv = dryRun(install.Argv)
+		} else {
+			install.Argv = withLinkMode(install.Argv, "symlink")
+		}
 		fmt.Fprintf(b, "    %-24s %s: %s\n", "", source.Kind, source.Summary)
 		fmt.Fprintf(b, "    %-24s $ %s\n", "resolve, on a copy:", install.shell())
 	}
