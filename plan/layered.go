@@ -194,7 +194,7 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 	return Layer{Kind: KindPackages, Execs: execs, Sources: sources,
 		Summary: fmt.Sprintf("resolve %v as the sequential installs would (on a throwaway copy; the last one by uv's dry run), then install the resolved packages with --no-deps in buckets "+
 			"(large packages alone, the rest in up to %d by name), each from this same image, and merge them", kinds, SmallBuckets),
-		InvalidatedBy: []string{"any requirement source reruns the resolve; a bucket reruns only when its packages or versions change"}}, ""
+		InvalidatedBy: []string{"the last source reruns its dry run; an earlier source also reruns the earlier installs on the copy; a bucket reruns only when its packages or versions change"}}, ""
 }
 
 // resolveExecs returns the sources' own earlier execs (the pyproject export) and one exec of
