@@ -13,10 +13,12 @@ import (
 
 // Bucket counts: few enough that a cold build does not start many more installs than the
 // sequential layout, enough that one added package reinstalls a small share of the rest. The
-// image gets two layers per bucket (the diff and its directory), far under overlayfs' limits.
+// image gets two layers per bucket (the diff and its directory): at most 2 × (16 + 8 + 8), far
+// under overlayfs' limits.
 const (
-	// SmallBuckets is the most buckets that share the packages that are not large, by name;
-	// fewer packages get fewer (see smallBuckets).
+	// SmallBuckets is the most buckets that share the packages that are not large, by name,
+	// in each of two tiers (the earlier sources' packages, the last source's); fewer packages
+	// get fewer (see smallBuckets).
 	SmallBuckets = 8
 	// MaxLargeBuckets caps the buckets of large packages; the smallest of the rest go to the
 	// shared buckets.
@@ -61,7 +63,9 @@ func largeRank(name string) (int, bool) {
 // Resolution is what the resolve exec found: the distributions installed before and after the
 // sequential installs, and the option lines of the requirement files.
 type Resolution struct {
-	Before  []Distribution `json:"before"`
+	Before []Distribution `json:"before"`
+	// Earlier is the environment after every source but the last, when there are several.
+	Earlier []Distribution `json:"earlier,omitempty"`
 	After   []Distribution `json:"after"`
 	Options []OptionLine   `json:"options"`
 }
@@ -142,9 +146,23 @@ func (p *Plan) Buckets(res *Resolution) ([]Bucket, string) {
 		}
 		groups[bucket] = append(groups[bucket], d)
 	}
-	k := smallBuckets(len(small))
-	for _, d := range small {
-		groups[smallBucket(d.Name, k)] = append(groups[smallBucket(d.Name, k)], d)
+	// The earlier sources' small packages (zenml's, the integrations') share buckets of their
+	// own, so that a change to the last source (the user's requirements) reinstalls a bucket of
+	// its own packages, not an eighth of zenml's.
+	earlier := map[string]bool{}
+	for _, d := range res.Earlier {
+		earlier[normalizeName(d.Name)+"=="+d.Version] = true
+	}
+	fromEarlier, fromLast := partition(small, func(d Distribution) bool { return earlier[normalizeName(d.Name)+"=="+d.Version] })
+	for _, tier := range []struct {
+		prefix string
+		dists  []Distribution
+	}{{"earlier-sources", fromEarlier}, {"packages", fromLast}} {
+		k := smallBuckets(len(tier.dists))
+		for _, d := range tier.dists {
+			name := smallBucket(tier.prefix, d.Name, k)
+			groups[name] = append(groups[name], d)
+		}
 	}
 	var buckets []Bucket
 	for _, name := range slices.Sorted(maps.Keys(groups)) {
@@ -255,10 +273,22 @@ func smallBuckets(n int) int {
 
 // smallBucket is the shared bucket (of k) a package goes to: stable for a name, so that adding
 // a package changes one bucket.
-func smallBucket(name string, k int) string {
+func smallBucket(prefix, name string, k int) string {
 	h := fnv.New32a()
 	h.Write([]byte(normalizeName(name)))
-	return fmt.Sprintf("packages-%d-of-%d", h.Sum32()%uint32(k)+1, k)
+	return fmt.Sprintf("%s-%d-of-%d", prefix, h.Sum32()%uint32(k)+1, k)
+}
+
+// partition splits dists by keep, each part in the order of dists.
+func partition(dists []Distribution, keep func(Distribution) bool) (kept, rest []Distribution) {
+	for _, d := range dists {
+		if keep(d) {
+			kept = append(kept, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	return kept, rest
 }
 
 var nameSeparators = regexp.MustCompile(`[-_.]+`)

@@ -208,3 +208,61 @@ func TestAFewSmallPackagesShareOneBucket(t *testing.T) {
 		t.Errorf("buckets %v, want %v: each container start costs, and three small packages need one", names, want)
 	}
 }
+
+// With several sources, the earlier sources' small packages (zenml's ~150) share buckets of
+// their own: a package added by the last source (the user's requirements) reinstalls a bucket
+// of the last source's packages only.
+func TestEarlierSourcesPackagesShareBucketsOfTheirOwn(t *testing.T) {
+	p := layeredPlan(t, fullResolved(), fullInputs())
+	var zenml []string
+	for i := range 150 {
+		zenml = append(zenml, fmt.Sprintf("zenml-dep-%d==1.%d", i, i))
+	}
+	earlier := dists(append(slices.Clone(zenml), "pluggy==1.6.0")...)
+	resolution := func(last ...string) *Resolution {
+		after := slices.Clone(earlier)
+		for _, pin := range last {
+			name, _, _ := strings.Cut(pin, "==")
+			after = slices.DeleteFunc(after, func(d Distribution) bool { return d.Name == name })
+			after = append(after, dists(pin)...)
+		}
+		return &Resolution{Earlier: earlier, After: after}
+	}
+	before := mustBuckets(t, p, resolution("pyarrow==26.0.1"))
+	added := mustBuckets(t, p, resolution("pyarrow==26.0.1", "iniconfig==2.0.0"))
+	of := bucketOf(added)
+	if !strings.HasPrefix(of["zenml-dep-7==1.7"], "earlier-sources-") || of["pyarrow==26.0.1"] != "pyarrow" {
+		t.Errorf("buckets of an earlier source's package and a large one: %q, %q", of["zenml-dep-7==1.7"], of["pyarrow==26.0.1"])
+	}
+	changed := changedBuckets(before, added)
+	if len(changed) != 1 {
+		t.Fatalf("adding iniconfig changed buckets %v, want one", changed)
+	}
+	bucket := added[slices.IndexFunc(added, func(b Bucket) bool { return b.Name == changed[0] })]
+	if !strings.HasPrefix(bucket.Name, "packages-") || !slices.Equal(bucket.Packages, []string{"iniconfig==2.0.0"}) {
+		t.Errorf("the changed bucket is %s %v, want the last source's own bucket with iniconfig alone", bucket.Name, bucket.Packages)
+	}
+	// The last source overriding an earlier pin: the version is the last source's.
+	override := bucketOf(mustBuckets(t, p, resolution("pluggy==1.5.0")))
+	if name := override["pluggy==1.5.0"]; !strings.HasPrefix(name, "packages-") || override["pluggy==1.6.0"] != "" {
+		t.Errorf("an overridden pin: pluggy 1.5.0 in %q (want the last source's bucket), 1.6.0 in %q (want none)", name, override["pluggy==1.6.0"])
+	}
+	// One source (no earlier list): the small packages share the same buckets as before.
+	single := bucketOf(mustBuckets(t, p, &Resolution{After: earlier}))
+	if !strings.HasPrefix(single["zenml-dep-7==1.7"], "packages-") {
+		t.Errorf("with one source, zenml-dep-7 is in %q, want a shared packages bucket", single["zenml-dep-7==1.7"])
+	}
+}
+
+// changedBuckets names the buckets of b that a does not have with the same exec.
+func changedBuckets(a, b []Bucket) []string {
+	var changed []string
+	for _, bucket := range b {
+		if !slices.ContainsFunc(a, func(old Bucket) bool {
+			return old.Name == bucket.Name && slices.Equal(old.Exec.Argv, bucket.Exec.Argv)
+		}) {
+			changed = append(changed, bucket.Name)
+		}
+	}
+	return changed
+}

@@ -139,7 +139,10 @@ after = dry_run(dry, current) if dry else current
 if after is None:
     install(*pairs[-1])
     after = installed()
-json.dump({'before': before, 'after': after, 'options': options}, sys.stdout)
+report = {'before': before, 'after': after, 'options': options}
+if spec.get('earlier'):
+    report['earlier'] = earlier['after']
+json.dump(report, sys.stdout)
 `
 
 // resolveSpec is the resolve script's argument.

@@ -320,6 +320,13 @@ func TestResolveScriptRuns(t *testing.T) {
 	if !slices.Equal(continued.Before, res.Before) || !slices.Equal(continued.After, res.After) {
 		t.Errorf("continued resolve: before %d after %d, want %d and %d as in one exec", len(continued.Before), len(continued.After), len(res.Before), len(res.After))
 	}
+	fromEarlier, err := ParseResolution(string(earlierOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(continued.Earlier, fromEarlier.After) || len(continued.Earlier) == 0 || res.Earlier != nil {
+		t.Errorf("continued resolve: earlier = %d distributions, want the earlier sources' %d (and none from one exec: %d)", len(continued.Earlier), len(fromEarlier.After), len(res.Earlier))
+	}
 	if want := append(slices.Clone(wantOptions), OptionLine{"other.txt", 1, "--no-index"}); !slices.Equal(continued.Options, want) {
 		t.Errorf("continued options = %+v, want %+v", continued.Options, want)
 	}
