@@ -33,7 +33,8 @@ var largePackages = []string{
 	"torchvision", "torchaudio", "opencv-python", "opencv-python-headless", "opencv-contrib-python",
 	"scipy", "xgboost", "lightgbm", "catboost", "polars", "onnxruntime", "llvmlite", "pandas",
 	"numpy", "scikit-learn", "bitsandbytes", "duckdb", "grpcio", "numba", "mlflow", "transformers",
-	"matplotlib", "spacy", "sympy", "zenml",
+	"matplotlib", "spacy", "plotly", "botocore", "statsmodels", "sympy", "kubernetes", "sqlalchemy",
+	"zenml",
 }
 
 // nvidiaBucket holds every nvidia-* package (NVIDIA's CUDA wheels: cuBLAS, cuDNN, NCCL, ...):
