@@ -266,3 +266,22 @@ func changedBuckets(a, b []Bucket) []string {
 	}
 	return changed
 }
+
+// Packages that ship a large package's files (mlflow-skinny, mlflow-tracing: mlflow's) share
+// its bucket, so the image carries those files once; without it they are small packages.
+func TestPackagesWithTheSameFilesShareABucket(t *testing.T) {
+	p := layeredPlan(t, fullResolved(), fullInputs())
+	of := bucketOf(mustBuckets(t, p, &Resolution{After: dists("mlflow==3.17.2", "mlflow-skinny==3.17.2", "mlflow_tracing==3.17.2", "six==1.17.0")}))
+	for _, pin := range []string{"mlflow==3.17.2", "mlflow-skinny==3.17.2", "mlflow-tracing==3.17.2"} {
+		if of[pin] != "mlflow" {
+			t.Errorf("%s is in bucket %q, want mlflow's", pin, of[pin])
+		}
+	}
+	if of["six==1.17.0"] == "mlflow" {
+		t.Errorf("six joined mlflow's bucket")
+	}
+	alone := bucketOf(mustBuckets(t, p, &Resolution{After: dists("mlflow-skinny==3.17.2")}))
+	if !strings.HasPrefix(alone["mlflow-skinny==3.17.2"], "packages-") {
+		t.Errorf("mlflow-skinny without mlflow is in %q, want a shared bucket", alone["mlflow-skinny==3.17.2"])
+	}
+}
