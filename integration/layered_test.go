@@ -96,6 +96,10 @@ ls -d /usr/local/lib/python3*/*-packages/tabulate-*.dist-info | wc -l`
 	if !strings.Contains(r.log, "installing the requirements in sequence (sequential layout), because six 1.17.0 is installed from a URL") {
 		t.Errorf("the url step's build does not say why it fell back:\n%s", tail(r.log, 40))
 	}
+	// Its resolve read uv's dry run of the requirements (uv's text is in the log), not an install.
+	if !strings.Contains(r.log, "Would install") || strings.Contains(r.log, "uv's dry run could not be read") {
+		t.Errorf("the url step's resolve did not read uv's dry run:\n%s", tail(r.log, 40))
+	}
 	if want := run(t, dir, build("sequential", "url"), "sh", "-c", packagesProbe); strings.TrimSpace(r.stdout) != want {
 		t.Errorf("url step: fallback installed\n%s\nsequential installed\n%s", r.stdout, want)
 	}

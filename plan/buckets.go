@@ -88,6 +88,9 @@ type Distribution struct {
 	DirectURL string
 }
 
+// pin is the distribution as a requirement: its normalised name == its version.
+func (d Distribution) pin() string { return normalizeName(d.Name) + "==" + d.Version }
+
 // UnmarshalJSON reads the resolve script's [name, version, direct_url] triples.
 func (d *Distribution) UnmarshalJSON(data []byte) error {
 	var fields [3]string
@@ -156,22 +159,19 @@ func (p *Plan) Buckets(res *Resolution) ([]Bucket, string) {
 		}
 		groups[bucket] = append(groups[bucket], d)
 	}
-	small = slices.DeleteFunc(small, func(d Distribution) bool {
+	withLarge, small := partition(small, func(d Distribution) bool { return groups[largeBucket(sameFilesAs[normalizeName(d.Name)])] != nil })
+	for _, d := range withLarge {
 		bucket := largeBucket(sameFilesAs[normalizeName(d.Name)])
-		if _, ok := groups[bucket]; !ok {
-			return false
-		}
 		groups[bucket] = append(groups[bucket], d)
-		return true
-	})
+	}
 	// The earlier sources' small packages (zenml's, the integrations') share buckets of their
 	// own, so that a change to the last source (the user's requirements) reinstalls a bucket of
 	// its own packages, not an eighth of zenml's.
 	earlier := map[string]bool{}
 	for _, d := range res.Earlier {
-		earlier[normalizeName(d.Name)+"=="+d.Version] = true
+		earlier[d.pin()] = true
 	}
-	fromEarlier, fromLast := partition(small, func(d Distribution) bool { return earlier[normalizeName(d.Name)+"=="+d.Version] })
+	fromEarlier, fromLast := partition(small, func(d Distribution) bool { return earlier[d.pin()] })
 	for _, tier := range []struct {
 		prefix string
 		dists  []Distribution
@@ -188,7 +188,7 @@ func (p *Plan) Buckets(res *Resolution) ([]Bucket, string) {
 		slices.SortFunc(members, func(a, b Distribution) int { return strings.Compare(normalizeName(a.Name), normalizeName(b.Name)) })
 		packages := make([]string, len(members))
 		for i, d := range members {
-			packages[i] = normalizeName(d.Name) + "==" + d.Version
+			packages[i] = d.pin()
 		}
 		buckets = append(buckets, Bucket{Name: name, Packages: packages, Exec: p.bucketExec(flags, packages)})
 	}
@@ -210,7 +210,7 @@ func (p *Plan) bucketExec(flags, packages []string) Exec {
 func added(res *Resolution) ([]Distribution, string) {
 	before := map[string]bool{}
 	for _, d := range res.Before {
-		before[normalizeName(d.Name)+"=="+d.Version] = true
+		before[d.pin()] = true
 	}
 	after := map[string]bool{}
 	var pins []Distribution
@@ -220,7 +220,7 @@ func added(res *Resolution) ([]Distribution, string) {
 			return nil, "the installs left a distribution without a name or version, which only the sequential layout reproduces"
 		}
 		after[name] = true
-		if before[name+"=="+d.Version] {
+		if before[d.pin()] {
 			continue
 		}
 		if d.DirectURL != "" {

@@ -87,14 +87,13 @@ def install(name, argv):
 ADDED = re.compile(r'^ \+ (.+)$', re.M)
 PINNED = re.compile(r'^([^\s@=]+)==(\S+)$')
 def dry_run(argv, current):
-    """The environment after the install, from uv's dry run; None where it cannot say."""
+    """The environment after the install, from uv's dry run; or None and why not."""
     done = subprocess.run(argv, capture_output=True, text=True)
     sys.stderr.write(done.stderr)
     if done.returncode:
-        return None
+        return None, 'it exited with code %d' % done.returncode
     try:
-        report = json.loads(done.stdout)
-        changes = report['changes']
+        changes = json.loads(done.stdout)['changes']
         # What the text says of each added distribution: name==version from an index, or
         # anything else (name @ URL, a path, a VCS) from elsewhere.
         added = {}
@@ -107,16 +106,16 @@ def dry_run(argv, current):
             if action == 'uninstalled':
                 match = [d for d in after if normalize(d[0]) == normalize(name) and d[1] == version]
                 if not match:
-                    return None
+                    return None, 'it uninstalls %s %s, which is not installed' % (name, version)
                 after.remove(match[0])
             elif action == 'installed' and normalize(name) in added:
                 origin = added[normalize(name)]
                 after.append([name, version, json.dumps({'from': origin}) if origin else ''])
             else:
-                return None
-        return after
-    except (ValueError, KeyError, TypeError):
-        return None
+                return None, 'it reports %s %s %s, which its text does not show' % (action, name, version)
+        return after, ''
+    except (ValueError, KeyError, TypeError) as error:
+        return None, 'its report is not the JSON this script reads: %r' % error
 def normalize(name):
     return re.sub(r'[-_.]+', '-', name).lower()
 for name in spec['files']:
@@ -135,8 +134,10 @@ for name, argv in pairs[:-1] if dry else pairs:
     current = None
 if current is None:
     current = installed()
-after = dry_run(dry, current) if dry else current
+after, why = dry_run(dry, current) if dry else (current, '')
 if after is None:
+    # Slower, not wrong: the install itself says what it installs.
+    print('stepimage: resolving %s by installing it: uv\'s dry run could not be read (%s)' % (spec['names'][pairs[-1][0]], why), file=sys.stderr)
     install(*pairs[-1])
     after = installed()
 report = {'before': before, 'after': after, 'options': options}
@@ -179,15 +180,10 @@ func (p *Plan) packagesLayer(sources []Layer) (Layer, string) {
 	// ZenML's order) reruns the dry run only.
 	var execs []Exec
 	earlier, last := sources[:len(sources)-1], sources[len(sources)-1]
+	spec := resolveSpec{DryRun: dryRunOf(last.Execs[len(last.Execs)-1].Argv)}
 	if len(earlier) > 0 {
-		execs = append(execs, resolveExecs(earlier, earlierFile, resolveSpec{})...)
-	}
-	spec := resolveSpec{}
-	if len(earlier) > 0 {
+		execs = resolveExecs(earlier, earlierFile, resolveSpec{})
 		spec.Earlier = earlierFile
-	}
-	if install := last.Execs[len(last.Execs)-1]; install.Argv[0] == "uv" {
-		spec.DryRun = dryRun(install.Argv)
 	}
 	execs = append(execs, resolveExecs([]Layer{last}, resolutionFile, spec)...)
 	kinds := make([]string, len(sources))
@@ -251,8 +247,12 @@ func sourceName(source Layer) string {
 	return string(source.Kind)
 }
 
-// dryRun returns a uv install's argv as the resolve's dry run of it, with uv's JSON report.
-func dryRun(argv []string) []string {
+// dryRunOf returns a uv install's argv as the resolve's dry run of it, with uv's JSON report;
+// nil for another installer, whose install the resolve runs.
+func dryRunOf(argv []string) []string {
+	if argv[0] != "uv" {
+		return nil
+	}
 	return append(withLinkMode(argv, "symlink"), "--dry-run", "--output-format=json")
 }
 

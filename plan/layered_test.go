@@ -284,9 +284,22 @@ func TestResolveScriptRuns(t *testing.T) {
 		"install not in its text": {python, "-c", `import sys; sys.stderr.write(" + idna==3.7\n"); print('{"changes": [{"name": "six", "version": "1.16.0", "action": "installed"}]}')`},
 	} {
 		os.Remove(marker)
-		res := resolve(t, [][]string{realInstall}, dryRun...)
+		cmd := exec.Command(python, script, spec([][]string{realInstall}, dryRun...))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s dry run: resolve script: %v\n%s", name, err, stderr.String())
+		}
+		res, err := ParseResolution(string(out))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := os.Stat(marker); err != nil {
 			t.Errorf("%s dry run: the last install did not run", name)
+		}
+		if want := "stepimage: resolving requirements.txt by installing it: uv's dry run could not be read ("; !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s dry run: the resolve does not say why it installs:\n%s", name, stderr.String())
 		}
 		if len(res.Before) != len(res.After) {
 			t.Errorf("%s dry run: before %d, after %d distributions; want the install's (equal) lists", name, len(res.Before), len(res.After))

@@ -50,8 +50,8 @@ func (p *Plan) packagesText(b *strings.Builder, layer Layer) {
 	}
 	for i, source := range layer.Sources {
 		install := source.Execs[len(source.Execs)-1]
-		if i == len(layer.Sources)-1 && install.Argv[0] == "uv" {
-			install.Argv = dryRun(install.Argv)
+		if dry := dryRunOf(install.Argv); i == len(layer.Sources)-1 && dry != nil {
+			install.Argv = dry
 		} else {
 			install.Argv = withLinkMode(install.Argv, "symlink")
 		}
